@@ -1,0 +1,52 @@
+package adapter
+
+import "time"
+
+// Photo kinds an inspector expects.
+const (
+	PhotoVINPlate = "VIN_PLATE" // the VIN plate or stamping
+	PhotoFront    = "FRONT"
+	PhotoRear     = "REAR"
+	PhotoOther    = "OTHER"
+)
+
+// Photo is an image uploaded for the remote inspection.
+type Photo struct {
+	ID          int64
+	TransferID  string
+	Kind        string
+	ContentType string
+	SHA256      string // hex digest, to spot the same photo reused elsewhere
+	Content     []byte
+	UploadedBy  string // masked PIN of the uploader
+	UploadedAt  time.Time
+}
+
+// Decision is an inspector's verdict on the photos.
+type Decision string
+
+// Inspection decisions.
+const (
+	Approve Decision = "APPROVE"
+	Reject  Decision = "REJECT"
+	Retake  Decision = "RETAKE"
+)
+
+// Inspection is an inspector's decision on a transfer.
+type Inspection struct {
+	TransferID  string
+	InspectorID string
+	Decision    Decision
+	ObservedVIN string
+	Comment     string
+	At          time.Time
+}
+
+// PendingInspection is a transfer waiting for an inspector, with what the
+// inspector needs to pick it.
+type PendingInspection struct {
+	Transfer   Transfer
+	Vehicle    Vehicle
+	PhotoCount int
+	Since      time.Time
+}
