@@ -38,6 +38,7 @@ const (
 	WrongBank           Code = "WRONG_BANK"
 	AmountMismatch      Code = "AMOUNT_MISMATCH"
 	NoCertificate       Code = "NO_CERTIFICATE"
+	VINMismatch         Code = "VIN_MISMATCH"
 )
 
 // Message is a human text of a result in one language.
@@ -182,6 +183,11 @@ var messages = map[Code][3]string{
 		"Төлөмдүн суммасы буйрукка дал келбейт.",
 		"Сумма платежа не совпадает с поручением.",
 		"The amount paid does not match the payment order.",
+	},
+	VINMismatch: {
+		"Байкалган VIN реестрдеги VIN менен дал келбейт.",
+		"Наблюдаемый VIN не совпадает с VIN в реестре.",
+		"The observed VIN differs from the VIN in the registry.",
 	},
 	NoCertificate: {
 		"Сиздин атыңызга катталган күбөлүк жок.",

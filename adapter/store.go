@@ -85,3 +85,5 @@ type Tx interface {
 	// hold, so several adapter processes share the work.
 	ClaimOrders(ctx context.Context, now time.Time, limit int) ([]PaymentOrder, error)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

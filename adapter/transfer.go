@@ -16,6 +16,11 @@ const (
 	Completed          State = "COMPLETED"
 	Cancelled          State = "CANCELLED"
 	Rejected           State = "REJECTED"
+	// Expired ends a transfer whose current step passed its deadline.
+	Expired State = "EXPIRED"
+	// Blocked holds a paid transfer whose vehicle came under a restriction
+	// before completion; the payment is to be refunded.
+	Blocked State = "BLOCKED"
 )
 
 // OpenStates are the states of a transfer that has not ended; a vehicle has

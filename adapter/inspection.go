@@ -1,0 +1,212 @@
+package adapter
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// PhotoUpload is one photo as a caller sends it.
+type PhotoUpload struct {
+	Kind        string
+	ContentType string
+	Content     []byte
+}
+
+var photoKinds = map[string]bool{PhotoVINPlate: true, PhotoFront: true, PhotoRear: true, PhotoOther: true}
+
+// checkPhoto refuses a photo of an unknown kind, a type other than JPEG or
+// PNG, a size out of bounds, or content that is not what it claims to be.
+func (s *Service) checkPhoto(p PhotoUpload) error {
+	if !photoKinds[p.Kind] {
+		return refuse(InvalidPhoto, "kind %q", p.Kind)
+	}
+	if len(p.Content) == 0 || len(p.Content) > s.cfg.Photos.MaxBytes {
+		return refuse(InvalidPhoto, "%d bytes, want 1 to %d", len(p.Content), s.cfg.Photos.MaxBytes)
+	}
+	ct := strings.ToLower(strings.TrimSpace(p.ContentType))
+	if ct != "image/jpeg" && ct != "image/png" {
+		return refuse(InvalidPhoto, "content type %q, want image/jpeg or image/png", p.ContentType)
+	}
+	// The declared type is the caller's word; the bytes are the evidence.
+	if sniffed := http.DetectContentType(p.Content); sniffed != ct {
+		return refuse(InvalidPhoto, "declared %s, content is %s", ct, sniffed)
+	}
+	return nil
+}
+
+// UploadVINPhotos stores the photos an inspector needs and hands the
+// transfer to inspection. Either party may upload; the set must include a
+// photo of the VIN plate.
+func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, photos []PhotoUpload) (Transfer, int, error) {
+	pin, err := s.citizen(c)
+	if err != nil {
+		return Transfer{}, 0, err
+	}
+	if len(photos) == 0 || len(photos) > s.cfg.Photos.MaxCount {
+		return Transfer{}, 0, refuse(InvalidPhoto, "%d photos, want 1 to %d", len(photos), s.cfg.Photos.MaxCount)
+	}
+	hasVIN := false
+	for _, p := range photos {
+		if err := s.checkPhoto(p); err != nil {
+			return Transfer{}, 0, err
+		}
+		hasVIN = hasVIN || p.Kind == PhotoVINPlate
+	}
+	if !hasVIN {
+		return Transfer{}, 0, refuse(InvalidPhoto, "no %s photo", PhotoVINPlate)
+	}
+
+	var t Transfer
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if t, err = loadTransfer(ctx, tx, id, true); err != nil {
+			return err
+		}
+		if !t.Party(pin) {
+			return refuse(NotParty, "%s is not a party to %s", pin.Masked(), t.ID)
+		}
+		if t.State != AwaitingPhotos {
+			return refuse(InvalidState, "upload photos to %s in %s", t.ID, t.State)
+		}
+		for _, p := range photos {
+			sum := sha256.Sum256(p.Content)
+			err := tx.AddPhoto(ctx, Photo{
+				TransferID: t.ID, Kind: p.Kind, ContentType: strings.ToLower(p.ContentType),
+				SHA256: hex.EncodeToString(sum[:]), Content: bytes.Clone(p.Content),
+				UploadedBy: pin.Masked(), UploadedAt: s.now(),
+			})
+			if err != nil {
+				return fmt.Errorf("adapter: store photo of %s: %w", t.ID, err)
+			}
+		}
+		return s.move(ctx, tx, c, &t, AwaitingInspection, fmt.Sprintf("%d photos", len(photos)))
+	})
+	return t, len(photos), err
+}
+
+// PendingInspections lists up to limit transfers waiting for an inspector,
+// oldest first; limit is clamped to 1..100 with 20 for zero.
+func (s *Service) PendingInspections(ctx context.Context, c Caller, limit int) ([]PendingInspection, error) {
+	switch {
+	case limit <= 0:
+		limit = 20
+	case limit > 100:
+		limit = 100
+	}
+	var list []PendingInspection
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		list, err = tx.PendingInspections(ctx, limit)
+		return err
+	})
+	return list, err
+}
+
+// VINPhotos returns the photos of a transfer to the inspection subsystem.
+func (s *Service) VINPhotos(ctx context.Context, c Caller, id string) ([]Photo, error) {
+	var photos []Photo
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		t, err := loadTransfer(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		photos, err = tx.Photos(ctx, t.ID)
+		return err
+	})
+	return photos, err
+}
+
+// InspectionRequest is an inspector's decision as sent.
+type InspectionRequest struct {
+	TransferID  string
+	InspectorID string
+	Decision    string
+	ObservedVIN string
+	Comment     string
+}
+
+// SubmitInspection records an inspector's decision. APPROVE needs the VIN
+// the inspector read off the photos to match the registry; it issues an
+// approval code and writes the buyer's payment order in the same
+// transaction, to be sent to the bank afterwards. REJECT ends the transfer;
+// RETAKE asks for new photos.
+func (s *Service) SubmitInspection(ctx context.Context, c Caller, r InspectionRequest) (Transfer, *PaymentOrder, error) {
+	d := Decision(strings.ToUpper(strings.TrimSpace(r.Decision)))
+	if d != Approve && d != Reject && d != Retake {
+		return Transfer{}, nil, refuse(InvalidDecision, "decision %q", r.Decision)
+	}
+	inspector := strings.TrimSpace(r.InspectorID)
+	if inspector == "" {
+		return Transfer{}, nil, refuse(InvalidRequest, "no inspectorId")
+	}
+	var (
+		t     Transfer
+		order *PaymentOrder
+	)
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if t, err = loadTransfer(ctx, tx, r.TransferID, true); err != nil {
+			return err
+		}
+		if t.State != AwaitingInspection {
+			return refuse(InvalidState, "inspect %s in %s", t.ID, t.State)
+		}
+		in := Inspection{
+			TransferID: t.ID, InspectorID: inspector, Decision: d,
+			ObservedVIN: NormalizeVIN(r.ObservedVIN), Comment: truncate(r.Comment, 1000), At: s.now(),
+		}
+		note := fmt.Sprintf("%s by inspector %s", d, inspector)
+		switch d {
+		case Reject:
+			err = s.move(ctx, tx, c, &t, Rejected, note)
+		case Retake:
+			if err = tx.DeletePhotos(ctx, t.ID); err == nil {
+				err = s.move(ctx, tx, c, &t, AwaitingPhotos, note)
+			}
+		case Approve:
+			order, err = s.approve(ctx, tx, c, &t, in, note)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.AddInspection(ctx, in)
+	})
+	if err == nil && order != nil {
+		s.Wake()
+	}
+	return t, order, err
+}
+
+// approve moves t to payment: the observed VIN must match, restrictions are
+// checked again, and the payment order is written as New.
+func (s *Service) approve(ctx context.Context, tx Tx, c Caller, t *Transfer, in Inspection, note string) (*PaymentOrder, error) {
+	if in.ObservedVIN != t.VIN {
+		return nil, refuse(VINMismatch, "observed %q, registry %q", in.ObservedVIN, t.VIN)
+	}
+	if err := checkRestrictions(ctx, tx, t.VehicleID); err != nil {
+		return nil, err
+	}
+	code, err := newApprovalCode()
+	if err != nil {
+		return nil, err
+	}
+	t.ApprovalCode = code
+	if err := s.move(ctx, tx, c, t, AwaitingPayment, note); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	o := PaymentOrder{
+		ID: s.NewID(), TransferID: t.ID, BankCode: t.BuyerBankCode, PayerPIN: t.BuyerPIN,
+		Payee: t.SellerAccount, Price: t.Price, StateFee: s.cfg.Fees.State,
+		ServiceFee: s.cfg.Fees.Service, Amount: t.Price + s.cfg.Fees.State + s.cfg.Fees.Service,
+		Status: OrderNew, ExpiresAt: t.Deadline, NextAttemptAt: now, CreatedAt: now,
+	}
+	if err := tx.CreatePaymentOrder(ctx, o); err != nil {
+		return nil, fmt.Errorf("adapter: create order for %s: %w", t.ID, err)
+	}
+	return &o, nil
+}
