@@ -1,0 +1,44 @@
+// Package soap is the wire layer of the adapter: SOAP 1.1 messages under
+// the X-Road message protocol 4.0, on the provider side (Handler, an
+// http.Handler in front of a Service) and on the consumer side (Client,
+// which calls other members' services through our own security server).
+//
+// # Provider side
+//
+// A Handler reads a message sent as text/xml or as multipart/related (SOAP
+// with attachments, or MTOM/XOP), decodes its charset, checks the envelope,
+// the X-Road header and the body, and passes a Request to its Service. The
+// response envelope carries a copy of the request's SOAP Header element,
+// so the echo keeps every element, its order, values and whitespace, and
+// elements this package does not know. Every problem is answered with a
+// SOAP 1.1 fault (HTTP 500, text/xml) whose code names it and whose string
+// says what to change; the header is echoed whenever one was read. A POST
+// is never answered with a 4xx status.
+//
+// The checks, in order: HTTP method, Content-Type and MIME structure,
+// XML well-formedness, SOAP 1.1 envelope (no SOAP 1.2, no SOAP encoding),
+// SOAPAction, header fields, body (exactly one element, named after the
+// serviceCode, or the serviceCode plus "Request"), and finally that the
+// service is ours.
+//
+// # Limits
+//
+// Everything read from the network is bounded by Limits: the size of the
+// whole message, of the envelope, of each attachment, the number of
+// attachments, the XML nesting depth and the number of elements. A message
+// over a limit gets a Client.LimitExceeded fault with HTTP 500. Attachments
+// larger than Limits.SpoolThreshold are written to temporary files as they
+// arrive, so memory does not grow with their size; the files are removed
+// once the Service returns. Server timeouts (read header, read, idle)
+// belong to the http.Server, which the caller configures.
+//
+// # Consumer side
+//
+// A Client posts a Call with a header of our own (client, service, a fresh
+// id, optional userId, issue and representedParty, protocolVersion 4.0)
+// and checks that the response echoes it. A SOAP fault comes back as a
+// *Fault error; IsServiceFailed and FaultOrigin classify the codes of
+// security servers in both their spellings.
+//
+// The package never logs; Handler.Observe reports each exchange.
+package soap

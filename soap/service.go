@@ -1,0 +1,145 @@
+package soap
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Request is one incoming message whose header and body have been checked.
+type Request struct {
+	Header Header
+
+	// Body is the single child of the SOAP Body, detached from the
+	// envelope but carrying every namespace declaration in scope there.
+	Body *etree.Element
+
+	// Attachments are the message's MIME parts besides the envelope, in
+	// message order. Their content is readable until ServeSOAP returns.
+	Attachments []*Attachment
+}
+
+// Attachment returns the attachment that ref names (a Content-ID with or
+// without angle brackets, or a cid: URL), or nil.
+func (r *Request) Attachment(ref string) *Attachment {
+	return findAttachment(r.Attachments, ref)
+}
+
+// Content returns the binary content of el in whichever of the three forms
+// it came: an xop:Include child (MTOM), a cid: reference as text (swaRef),
+// or base64 text (inline). The inline form is decoded into memory. The
+// error is a Client.BadRequest fault that names el.
+func (r *Request) Content(el *etree.Element) (*Attachment, error) {
+	for _, c := range el.ChildElements() {
+		if is(c, NSXOP, "Include") {
+			href := c.SelectAttrValue("href", "")
+			if a := r.Attachment(href); a != nil {
+				return a, nil
+			}
+			return nil, NewFault(CodeBadRequest, "%s: xop:Include %q names no attachment", el.Tag, href)
+		}
+	}
+
+	text := strings.TrimSpace(el.Text())
+	if len(text) > 4 && strings.EqualFold(text[:4], "cid:") {
+		if a := r.Attachment(text); a != nil {
+			return a, nil
+		}
+		return nil, NewFault(CodeBadRequest, "%s: %q names no attachment", el.Tag, text)
+	}
+
+	data, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, stripSpace(text)))
+	if err != nil {
+		return nil, NewFault(CodeBadRequest, "%s: content is not base64: %s", el.Tag, err)
+	}
+	return NewAttachment("", "", data), nil
+}
+
+// stripSpace returns a reader of s without whitespace, which base64 text in
+// XML may carry between its characters.
+func stripSpace(s string) io.Reader {
+	return strings.NewReader(strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// Response is what a Service answers.
+type Response struct {
+	// Body is the response element: the service code plus "Response", in
+	// the request element's namespace.
+	Body *etree.Element
+
+	// Attachments are sent as multipart/related after the envelope: SOAP
+	// with attachments, or MTOM/XOP when Body holds an xop:Include.
+	Attachments []*Attachment
+
+	// Header is the X-Road header of a response a Client received; the
+	// Handler ignores it and echoes the request's.
+	Header *Header
+
+	spool *spool
+}
+
+// Close removes the temporary files holding the attachments of a response
+// a Client received. It is safe to call on any Response, more than once.
+func (r *Response) Close() error {
+	if r == nil || r.spool == nil {
+		return nil
+	}
+	return r.spool.remove()
+}
+
+// Service handles a request that has passed the Handler's checks. An error
+// that is (errors.As) a *Fault is sent as that fault; any other error is
+// sent as Server.InternalError, without its message, and reported through
+// Handler.Observe.
+type Service interface {
+	ServeSOAP(ctx context.Context, req *Request) (*Response, error)
+}
+
+// ServiceFunc adapts a function to the Service interface.
+type ServiceFunc func(ctx context.Context, req *Request) (*Response, error)
+
+// ServeSOAP calls f(ctx, req).
+func (f ServiceFunc) ServeSOAP(ctx context.Context, req *Request) (*Response, error) {
+	return f(ctx, req)
+}
+
+var _ Service = ServiceFunc(nil)
+
+// ResponseName returns the element name of the response to serviceCode.
+func ResponseName(serviceCode string) string { return serviceCode + "Response" }
+
+// NewResponseElement returns an empty response element for req: named
+// after the service code plus "Response", in the namespace of the request
+// element, declared on it as the default namespace.
+func NewResponseElement(req *Request) *etree.Element {
+	el := etree.NewElement(ResponseName(req.Header.Service.ServiceCode))
+	if ns := req.Body.NamespaceURI(); ns != "" {
+		el.CreateAttr("xmlns", ns)
+	}
+	return el
+}
+
+// checkResponse checks that resp answers req as X-Road requires.
+func checkResponse(req *Request, resp *Response) error {
+	if resp == nil || resp.Body == nil {
+		return fmt.Errorf("soap: service %s returned no response body",
+			req.Header.Service.ServiceCode)
+	}
+	want := ResponseName(req.Header.Service.ServiceCode)
+	wantNS := req.Body.NamespaceURI()
+	if resp.Body.Tag != want || resp.Body.NamespaceURI() != wantNS {
+		return fmt.Errorf("soap: service answered {%s}%s, want {%s}%s",
+			resp.Body.NamespaceURI(), resp.Body.Tag, wantNS, want)
+	}
+	return nil
+}
