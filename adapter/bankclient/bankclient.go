@@ -1,0 +1,137 @@
+// Package bankclient reaches the partner banks' payment services as an
+// X-Road consumer: each call goes through soap.Client to our own security
+// server, with the bank's service identifier in the header, and implements
+// adapter.Bank.
+package bankclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tunduk/vehicle-adapter/adapter"
+	"github.com/tunduk/vehicle-adapter/soap"
+	"github.com/tunduk/vehicle-adapter/wsdl/bank"
+)
+
+// Version is the version of the bank contract this client speaks.
+const Version = "v1"
+
+// ErrRefused is wrapped by errors for a call the bank answered with a result
+// code other than OK.
+var ErrRefused = errors.New("bankclient: refused by the bank")
+
+// Bank is one partner bank's payment service.
+type Bank struct {
+	Code    string
+	Name    string
+	Service soap.Identifier // the bank's subsystem that provides the payment service
+	Enabled bool
+
+	client *soap.Client
+}
+
+var _ adapter.Bank = (*Bank)(nil)
+
+// service is the identifier of one operation of the bank's contract.
+func (b *Bank) service(code string) soap.Identifier {
+	return b.Service.Subsystem().Service(code, Version)
+}
+
+// call sends one request body and decodes the response into resp. The
+// buyer's PIN travels as userId because the bank acts for that citizen.
+func (b *Bank) call(ctx context.Context, code, userID string, req, resp any) error {
+	body, err := soap.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("bankclient: encode %s: %w", code, err)
+	}
+	r, err := b.client.Do(ctx, soap.Call{Service: b.service(code), UserID: userID, Body: body})
+	if err != nil {
+		return fmt.Errorf("bankclient: %s at %s: %w", code, b.Code, err)
+	}
+	if err := soap.Unmarshal(r.Body, resp); err != nil {
+		return fmt.Errorf("bankclient: decode %sResponse from %s: %w", code, b.Code, err)
+	}
+	return nil
+}
+
+// CreatePaymentOrder places o at the bank. The bank treats our order id as
+// an idempotency key, so calling again after a timeout is safe.
+func (b *Bank) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
+	req := &bank.CreatePaymentOrder{
+		OrderId: o.ID, TransferId: o.TransferID, PayerPin: string(o.PayerPIN),
+		Amount: o.Amount.String(),
+		Breakdown: &bank.Breakdown{
+			Price: o.Price.String(), StateFee: o.StateFee.String(), ServiceFee: o.ServiceFee.String(),
+		},
+		Payee:       &bank.BankAccount{BankCode: o.Payee.BankCode, AccountNumber: o.Payee.Number},
+		Description: "Vehicle re-registration " + o.TransferID,
+	}
+	if !o.ExpiresAt.IsZero() {
+		req.ExpiresAt = o.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	var resp bank.CreatePaymentOrderResponse
+	if err := b.call(ctx, "createPaymentOrder", "KG"+string(o.PayerPIN), req, &resp); err != nil {
+		return adapter.BankOrder{}, err
+	}
+	if err := refused(resp.Result); err != nil {
+		return adapter.BankOrder{}, fmt.Errorf("bankclient: order %s at %s: %w", o.ID, b.Code, err)
+	}
+	if resp.OrderId != o.ID {
+		return adapter.BankOrder{}, fmt.Errorf("bankclient: %s answered for order %q, sent %q",
+			b.Code, resp.OrderId, o.ID)
+	}
+	return adapter.BankOrder{OrderID: resp.OrderId, BankOrderID: resp.BankOrderId, Status: resp.Status}, nil
+}
+
+// refused turns a non-OK result into an error wrapping ErrRefused.
+func refused(r *bank.Result) error {
+	if r == nil {
+		return fmt.Errorf("%w: the response has no result", ErrRefused)
+	}
+	if r.Code == "OK" {
+		return nil
+	}
+	var texts []string
+	for _, m := range r.Message {
+		if m != nil && m.Value != nil && m.Lang == "en" {
+			texts = append(texts, string(*m.Value))
+		}
+	}
+	return fmt.Errorf("%w: %s %s", ErrRefused, r.Code, strings.Join(texts, " "))
+}
+
+// Directory is the configured set of partner banks. It implements
+// adapter.Banks.
+type Directory struct {
+	banks map[string]*Bank
+}
+
+var _ adapter.Banks = (*Directory)(nil)
+
+// NewDirectory returns the directory of banks, all called through client.
+// It returns an error for a bank listed twice or without a code or service.
+func NewDirectory(client *soap.Client, banks []Bank) (*Directory, error) {
+	d := &Directory{banks: make(map[string]*Bank, len(banks))}
+	for _, b := range banks {
+		if b.Code == "" || b.Service.MemberCode == "" {
+			return nil, fmt.Errorf("bankclient: bank %q needs a code and a service", b.Name)
+		}
+		if _, dup := d.banks[b.Code]; dup {
+			return nil, fmt.Errorf("bankclient: bank %s is listed twice", b.Code)
+		}
+		b.client = client
+		d.banks[b.Code] = &b
+	}
+	return d, nil
+}
+
+// Bank returns the enabled bank with code.
+func (d *Directory) Bank(code string) (adapter.Bank, bool) {
+	b, ok := d.banks[code]
+	if !ok || !b.Enabled {
+		return nil, false
+	}
+	return b, true
+}

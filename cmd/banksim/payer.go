@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/tunduk/vehicle-adapter/soap"
+	"github.com/tunduk/vehicle-adapter/wsdl/vehicle"
+)
+
+// payer plays the buyer paying in the bank's app: after a delay (or when
+// asked) it marks an order paid and tells the adapter with confirmPayment.
+type payer struct {
+	ledger  *ledger
+	client  *soap.Client
+	adapter soap.Identifier // the adapter's confirmPayment service
+	delay   time.Duration   // negative: pay only on request
+	log     logrus.FieldLogger
+	now     func() time.Time
+
+	ctx context.Context // ends the pending payments on shutdown
+	wg  sync.WaitGroup
+}
+
+// schedule pays the order after the configured delay.
+func (p *payer) schedule(orderID string) {
+	if p.delay < 0 {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-time.After(p.delay):
+		}
+		if err := p.pay(p.ctx, orderID); err != nil {
+			p.log.WithError(err).WithField("order", orderID).Error("payment not confirmed")
+		}
+	}()
+}
+
+// pay marks the order paid, once, and sends confirmPayment until the adapter
+// gives an answer.
+func (p *payer) pay(ctx context.Context, orderID string) error {
+	o, err := p.ledger.update(orderID, func(o *order) error {
+		switch o.Status {
+		case statusPaid:
+			return nil
+		case statusCreated:
+			ref := make([]byte, 6)
+			_, _ = rand.Read(ref)
+			o.Status, o.BankReference, o.PaidAt = statusPaid, "PAY-"+hex.EncodeToString(ref), p.now()
+			return nil
+		}
+		return fmt.Errorf("order %s is %s", o.OrderID, o.Status)
+	})
+	if err != nil {
+		return err
+	}
+	p.log.WithFields(logrus.Fields{
+		"order": o.OrderID, "amount": o.Amount, "reference": o.BankReference,
+	}).Info("buyer paid")
+	return p.confirm(ctx, o)
+}
+
+// confirm sends confirmPayment for a paid order and records the answer.
+func (p *payer) confirm(ctx context.Context, o order) error {
+	body, err := soap.Marshal(&vehicle.ConfirmPayment{
+		OrderId: o.OrderID, TransferId: o.TransferID, Amount: o.Amount,
+		BankReference: o.BankReference, PaidAt: o.PaidAt.UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		return err
+	}
+	var last error
+	for attempt := range 5 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt) * time.Second):
+			}
+		}
+		resp, err := p.client.Do(ctx, soap.Call{Service: p.adapter, UserID: "KG" + o.PayerPIN, Body: body})
+		if err != nil {
+			last = err
+			continue
+		}
+		var r vehicle.ConfirmPaymentResponse
+		if err := soap.Unmarshal(resp.Body, &r); err != nil {
+			return fmt.Errorf("decode confirmPaymentResponse: %w", err)
+		}
+		code := ""
+		if r.Result != nil {
+			code = r.Result.Code
+		}
+		_, _ = p.ledger.update(o.OrderID, func(o *order) error {
+			o.Confirmed, o.ConfirmResult = code == "OK", code
+			return nil
+		})
+		p.log.WithFields(logrus.Fields{
+			"order": o.OrderID, "result": code, "state": r.State, "certificate": r.CertificateNumber,
+		}).Info("adapter answered confirmPayment")
+		return nil
+	}
+	return fmt.Errorf("confirmPayment for %s: %w", o.OrderID, last)
+}

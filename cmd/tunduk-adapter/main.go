@@ -1,0 +1,48 @@
+// Command tunduk-adapter publishes the MVD vehicle re-registration service
+// on Tunduk, the Kyrgyz X-Road bus, and calls the partner banks' payment
+// services through it.
+//
+// Usage:
+//
+//	tunduk-adapter serve      -config adapter.toml   serve X-Road requests
+//	tunduk-adapter migrate    -config adapter.toml   apply database migrations
+//	tunduk-adapter seed-demo  -config adapter.toml   fill a demo registry
+//	tunduk-adapter demo       [-once]                run a whole re-registration locally
+//	tunduk-adapter check-config -config adapter.toml validate the configuration
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tunduk-adapter:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: tunduk-adapter serve|migrate|seed-demo|demo|check-config [flags]")
+	}
+	cmds := map[string]func(context.Context, []string) error{
+		"serve":        cmdServe,
+		"migrate":      cmdMigrate,
+		"seed-demo":    cmdSeedDemo,
+		"demo":         cmdDemo,
+		"check-config": cmdCheckConfig,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown command %q; want serve, migrate, seed-demo, demo or check-config", args[0])
+	}
+	return cmd(ctx, args[1:])
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/tunduk/vehicle-adapter/adapter"
+	"github.com/tunduk/vehicle-adapter/adapter/bankclient"
+	"github.com/tunduk/vehicle-adapter/adapter/endpoint"
+	"github.com/tunduk/vehicle-adapter/registry"
+	"github.com/tunduk/vehicle-adapter/soap"
+	"github.com/tunduk/vehicle-adapter/wsdl"
+)
+
+// configFlag adds the -config flag every command shares.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "testdata/adapter.toml", "configuration file (TOML)")
+}
+
+// newLogger returns the process logger: JSON for machines, text when a
+// person watches a terminal.
+func newLogger(text bool) *logrus.Logger {
+	log := logrus.New()
+	log.Out = os.Stderr
+	if text {
+		log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
+	} else {
+		log.SetFormatter(&logrus.JSONFormatter{})
+	}
+	return log
+}
+
+func cmdServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	path := configFlag(fs)
+	listen := fs.String("listen", "", "listen address (overrides the configuration)")
+	text := fs.Bool("text-log", false, "log as text instead of JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		c.Listen = *listen
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, c, ln, newLogger(*text))
+}
+
+// serve runs the adapter on ln until ctx ends: migrations, the X-Road
+// endpoint, the WSDL and the payment order sender.
+func serve(ctx context.Context, c *config, ln net.Listener, log *logrus.Logger) error {
+	w, err := c.wire()
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	db, err := registry.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := registry.Migrate(ctx, db.DB.DB); err != nil {
+		return err
+	}
+
+	client := &soap.Client{URL: c.SecurityServerURL, Client: w.provider}
+	banks, err := bankclient.NewDirectory(client, w.banks)
+	if err != nil {
+		return err
+	}
+	domain := adapter.New(db, banks, w.cfg)
+	doc, err := wsdl.Handler("vehicle", c.PublicURL)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/xroad", &soap.Handler{
+		Service:  endpoint.New(domain, w.channels, log),
+		Provider: w.provider,
+		WSDL:     doc,
+	})
+	mux.Handle("GET /wsdl", doc)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	var wg sync.WaitGroup
+	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		domain.RunSender(senderCtx, func(err error) { log.WithError(err).Error("payment order sender") })
+	}()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "subsystem": w.provider.String()}).
+		Info("serving X-Road requests")
+	err = srv.Serve(ln)
+	stopSender()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func cmdMigrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	path := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	db, err := registry.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return registry.Migrate(ctx, db.DB.DB)
+}
+
+func cmdSeedDemo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
+	path := configFlag(fs)
+	seed := fs.Int64("seed", 1, "seed of the synthetic registry")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	db, err := registry.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := registry.Migrate(ctx, db.DB.DB); err != nil {
+		return err
+	}
+	demo, err := registry.SeedDemo(ctx, db, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seeded; try vehicle %s\n", demo.Vehicle.VIN)
+	return nil
+}
+
+func cmdCheckConfig(_ context.Context, args []string) error {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	path := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	if _, err := c.wire(); err != nil {
+		return fmt.Errorf("%s:\n%w", *path, err)
+	}
+	fmt.Println(*path + ": ok")
+	return nil
+}
