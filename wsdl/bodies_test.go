@@ -3,8 +3,8 @@ package wsdl
 import (
 	"bytes"
 	"encoding/xml"
-	"io"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
