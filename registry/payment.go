@@ -1,0 +1,161 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/tunduk/vehicle-adapter/adapter"
+)
+
+const orderColumns = `id, transfer_id, bank_code, payer_pin, payee_bank_code, payee_account,
+	price, state_fee, service_fee, amount, status, bank_order_id, bank_reference, paid_at,
+	expires_at, attempts, next_attempt_at, last_error, created_at`
+
+const (
+	queryOrder       = `SELECT ` + orderColumns + ` FROM payment_orders WHERE id = $1`
+	queryOrderLocked = queryOrder + ` FOR UPDATE`
+	queryOrderOf     = `SELECT ` + orderColumns + ` FROM payment_orders
+		WHERE transfer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`
+	// queryClaimOrders walks payment_orders_due_idx and skips rows another
+	// transaction holds, so several processes share the due orders.
+	queryClaimOrders = `SELECT ` + orderColumns + ` FROM payment_orders
+		WHERE status = $1 AND next_attempt_at <= $2
+		ORDER BY next_attempt_at, id
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED`
+)
+
+type orderRow struct {
+	ID            string       `db:"id"`
+	TransferID    string       `db:"transfer_id"`
+	BankCode      string       `db:"bank_code"`
+	PayerPIN      string       `db:"payer_pin"`
+	PayeeBankCode string       `db:"payee_bank_code"`
+	PayeeAccount  string       `db:"payee_account"`
+	Price         int64        `db:"price"`
+	StateFee      int64        `db:"state_fee"`
+	ServiceFee    int64        `db:"service_fee"`
+	Amount        int64        `db:"amount"`
+	Status        string       `db:"status"`
+	BankOrderID   string       `db:"bank_order_id"`
+	BankReference string       `db:"bank_reference"`
+	PaidAt        sql.NullTime `db:"paid_at"`
+	ExpiresAt     sql.NullTime `db:"expires_at"`
+	Attempts      int          `db:"attempts"`
+	NextAttemptAt time.Time    `db:"next_attempt_at"`
+	LastError     string       `db:"last_error"`
+	CreatedAt     time.Time    `db:"created_at"`
+}
+
+func (r orderRow) order() adapter.PaymentOrder {
+	return adapter.PaymentOrder{
+		ID:            r.ID,
+		TransferID:    r.TransferID,
+		BankCode:      r.BankCode,
+		PayerPIN:      adapter.PIN(r.PayerPIN),
+		Payee:         adapter.Account{BankCode: r.PayeeBankCode, Number: r.PayeeAccount},
+		Price:         adapter.Money(r.Price),
+		StateFee:      adapter.Money(r.StateFee),
+		ServiceFee:    adapter.Money(r.ServiceFee),
+		Amount:        adapter.Money(r.Amount),
+		Status:        adapter.OrderStatus(r.Status),
+		BankOrderID:   r.BankOrderID,
+		BankReference: r.BankReference,
+		PaidAt:        timeOf(r.PaidAt),
+		ExpiresAt:     timeOf(r.ExpiresAt),
+		Attempts:      r.Attempts,
+		NextAttemptAt: r.NextAttemptAt.UTC(),
+		LastError:     r.LastError,
+		CreatedAt:     r.CreatedAt.UTC(),
+	}
+}
+
+// CreatePaymentOrder stores o. The database checks that Amount is the sum
+// of price and fees. Zero creation and next-attempt times become the
+// transaction's time, so a new order is due at once. It returns an error
+// wrapping ErrConflict, and leaves the transaction usable, when the id is
+// taken or the transfer already has an order that is not cancelled; one
+// wrapping ErrNotFound when the transfer does not exist.
+func (t *tx) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) error {
+	n, err := t.exec(ctx, `INSERT INTO payment_orders (id, transfer_id, bank_code, payer_pin,
+			payee_bank_code, payee_account, price, state_fee, service_fee, amount, status,
+			bank_order_id, bank_reference, paid_at, expires_at, attempts, next_attempt_at,
+			last_error, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+			COALESCE($17, now()), $18, COALESCE($19, now()))
+		ON CONFLICT DO NOTHING`,
+		o.ID, o.TransferID, o.BankCode, string(o.PayerPIN), o.Payee.BankCode, o.Payee.Number,
+		int64(o.Price), int64(o.StateFee), int64(o.ServiceFee), int64(o.Amount),
+		string(o.Status), o.BankOrderID, o.BankReference, nullTime(o.PaidAt),
+		nullTime(o.ExpiresAt), o.Attempts, nullTime(o.NextAttemptAt), o.LastError,
+		nullTime(o.CreatedAt))
+	if err != nil {
+		return wrap(err, "create payment order %s", o.ID)
+	}
+	if n == 0 {
+		return wrap(errDuplicate, "create payment order %s for transfer %s", o.ID, o.TransferID)
+	}
+	return nil
+}
+
+// PaymentOrder finds an order by our id, locking its row when lock is set.
+func (t *tx) PaymentOrder(ctx context.Context, id string, lock bool) (adapter.PaymentOrder, error) {
+	q := queryOrder
+	if lock {
+		q = queryOrderLocked
+	}
+	var r orderRow
+	if err := t.get(ctx, &r, q, id); err != nil {
+		return adapter.PaymentOrder{}, wrap(err, "payment order %s", id)
+	}
+	return r.order(), nil
+}
+
+// PaymentOrderOf finds the transfer's most recent order, without locking.
+func (t *tx) PaymentOrderOf(ctx context.Context, transferID string) (adapter.PaymentOrder, error) {
+	var r orderRow
+	if err := t.get(ctx, &r, queryOrderOf, transferID); err != nil {
+		return adapter.PaymentOrder{}, wrap(err, "payment order of transfer %s", transferID)
+	}
+	return r.order(), nil
+}
+
+// UpdatePaymentOrder writes the mutable fields of o. A zero next-attempt
+// time keeps the stored one. It returns an error wrapping ErrNotFound for
+// an unknown id and one wrapping ErrConflict when the bank order id is
+// already another order's (the transaction is then aborted).
+func (t *tx) UpdatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) error {
+	n, err := t.exec(ctx, `UPDATE payment_orders SET status = $2, bank_order_id = $3,
+			bank_reference = $4, paid_at = $5, attempts = $6,
+			next_attempt_at = COALESCE($7, next_attempt_at), last_error = $8
+		WHERE id = $1`,
+		o.ID, string(o.Status), o.BankOrderID, o.BankReference, nullTime(o.PaidAt), o.Attempts,
+		nullTime(o.NextAttemptAt), o.LastError)
+	if err != nil {
+		return wrap(err, "update payment order %s", o.ID)
+	}
+	if n == 0 {
+		return wrap(sql.ErrNoRows, "update payment order %s", o.ID)
+	}
+	return nil
+}
+
+// ClaimOrders locks up to limit orders in status New that are due at now,
+// the longest due first, skipping rows other transactions hold. A limit of
+// zero or less claims nothing.
+func (t *tx) ClaimOrders(ctx context.Context, now time.Time, limit int) ([]adapter.PaymentOrder, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []orderRow
+	err := t.list(ctx, &rows, queryClaimOrders, string(adapter.OrderNew), now, limit)
+	if err != nil {
+		return nil, wrap(err, "claim payment orders")
+	}
+	orders := make([]adapter.PaymentOrder, len(rows))
+	for i, r := range rows {
+		orders[i] = r.order()
+	}
+	return orders, nil
+}
