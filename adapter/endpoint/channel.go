@@ -3,6 +3,7 @@ package endpoint
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/soap"
@@ -75,4 +76,17 @@ func NewChannels(list []Channel) (*Channels, error) {
 func (cs *Channels) Lookup(client soap.Identifier) (Channel, bool) {
 	ch, ok := cs.byClient[client.Subsystem().String()]
 	return ch, ok
+}
+
+// OfRole returns the clients of the channels with role, sorted by their
+// identifier paths.
+func (cs *Channels) OfRole(role adapter.Role) []soap.Identifier {
+	var ids []soap.Identifier
+	for _, ch := range cs.byClient {
+		if ch.Role == role {
+			ids = append(ids, ch.Client)
+		}
+	}
+	slices.SortFunc(ids, func(a, b soap.Identifier) int { return strings.Compare(a.String(), b.String()) })
+	return ids
 }

@@ -54,38 +54,52 @@ func cmdServe(ctx context.Context, args []string) error {
 	if *listen != "" {
 		c.Listen = *listen
 	}
-	ln, err := net.Listen("tcp", c.Listen)
+	a, err := newApp(ctx, c, newLogger(*text))
 	if err != nil {
 		return err
 	}
-	return serve(ctx, c, ln, newLogger(*text))
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		a.db.Close()
+		return err
+	}
+	return a.serve(ctx, ln)
 }
 
-// serve runs the adapter on ln until ctx ends: migrations, the X-Road
-// endpoint, the WSDL and the payment order sender.
-func serve(ctx context.Context, c *config, ln net.Listener, log *logrus.Logger) error {
+// app is the adapter assembled from its configuration.
+type app struct {
+	db      *registry.DB
+	domain  *adapter.Service
+	handler http.Handler
+	log     *logrus.Logger
+}
+
+// newApp connects the registry, applies migrations and wires the X-Road
+// endpoint, the WSDL and the bank directory.
+func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 	w, err := c.wire()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	db, err := registry.Open(ctx, c.DatabaseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
-	if err := registry.Migrate(ctx, db.DB.DB); err != nil {
-		return err
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
-
 	client := &soap.Client{URL: c.SecurityServerURL, Client: w.provider}
 	banks, err := bankclient.NewDirectory(client, w.banks)
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
 	domain := adapter.New(db, banks, w.cfg)
-	doc, err := wsdl.Handler("vehicle", c.PublicURL)
+	doc, err := wsdl.Handler(wsdl.Vehicle, c.PublicURL)
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/xroad", &soap.Handler{
@@ -97,9 +111,16 @@ func serve(ctx context.Context, c *config, ln net.Listener, log *logrus.Logger) 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	log.WithField("subsystem", w.provider.String()).Info("adapter configured")
+	return &app{db: db, domain: domain, handler: mux, log: log}, nil
+}
 
+// serve runs a on ln until ctx ends, with the payment order sender beside
+// it, then closes the registry.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	defer a.db.Close()
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -109,7 +130,9 @@ func serve(ctx context.Context, c *config, ln net.Listener, log *logrus.Logger) 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		domain.RunSender(senderCtx, func(err error) { log.WithError(err).Error("payment order sender") })
+		a.domain.RunSender(senderCtx, func(err error) {
+			a.log.WithError(err).Error("payment order sender")
+		})
 	}()
 	go func() {
 		<-ctx.Done()
@@ -118,9 +141,8 @@ func serve(ctx context.Context, c *config, ln net.Listener, log *logrus.Logger) 
 		_ = srv.Shutdown(shutdown)
 	}()
 
-	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "subsystem": w.provider.String()}).
-		Info("serving X-Road requests")
-	err = srv.Serve(ln)
+	a.log.WithField("addr", ln.Addr().String()).Info("serving X-Road requests")
+	err := srv.Serve(ln)
 	stopSender()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -144,7 +166,7 @@ func cmdMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return registry.Migrate(ctx, db.DB.DB)
+	return db.Migrate(ctx)
 }
 
 func cmdSeedDemo(ctx context.Context, args []string) error {
@@ -163,7 +185,7 @@ func cmdSeedDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := registry.Migrate(ctx, db.DB.DB); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
 	demo, err := registry.SeedDemo(ctx, db, *seed)
