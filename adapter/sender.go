@@ -31,12 +31,16 @@ func (s *Service) Wake() {
 
 // RunSender sends new payment orders until ctx ends, polling every few
 // seconds and whenever Wake is called. Errors of single orders are recorded
-// on the order; report receives errors of the loop itself.
+// on the order; report receives errors of the loop itself. A pass that is
+// sending when ctx ends runs to its end, so that a graceful shutdown
+// records what the banks answered; the caller bounds how long it waits
+// for RunSender to return.
 func (s *Service) RunSender(ctx context.Context, report func(error)) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
-		if _, err := s.SendOrders(ctx); err != nil && ctx.Err() == nil && report != nil {
+		_, err := s.SendOrders(context.WithoutCancel(ctx))
+		if err != nil && ctx.Err() == nil && report != nil {
 			report(err)
 		}
 		select {

@@ -9,6 +9,10 @@
 //	tunduk-adapter seed-demo  -config adapter.toml   fill a demo registry
 //	tunduk-adapter demo       [-once]                run a whole re-registration locally
 //	tunduk-adapter check-config -config adapter.toml validate the configuration
+//	tunduk-adapter stuck      -config adapter.toml   list transfers past their deadlines
+//
+// Every command takes -config and a flag for each overridable setting;
+// see OPERATIONS.md for the precedence of file, environment and flags.
 package main
 
 import (
@@ -31,7 +35,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: tunduk-adapter serve|migrate|seed-demo|demo|check-config [flags]")
+		return fmt.Errorf("usage: tunduk-adapter serve|migrate|seed-demo|demo|check-config|stuck [flags]")
 	}
 	cmds := map[string]func(context.Context, []string) error{
 		"serve":        cmdServe,
@@ -39,10 +43,11 @@ func run(ctx context.Context, args []string) error {
 		"seed-demo":    cmdSeedDemo,
 		"demo":         cmdDemo,
 		"check-config": cmdCheckConfig,
+		"stuck":        cmdStuck,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q; want serve, migrate, seed-demo, demo or check-config", args[0])
+		return fmt.Errorf("unknown command %q; want serve, migrate, seed-demo, demo, check-config or stuck", args[0])
 	}
 	return cmd(ctx, args[1:])
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,13 +10,19 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/adapter/bankclient"
 	"github.com/tunduk/vehicle-adapter/adapter/endpoint"
+	"github.com/tunduk/vehicle-adapter/cmd/tunduk-adapter/internal/logmask"
+	"github.com/tunduk/vehicle-adapter/cmd/tunduk-adapter/internal/metrics"
 	"github.com/tunduk/vehicle-adapter/registry"
 	"github.com/tunduk/vehicle-adapter/soap"
 	"github.com/tunduk/vehicle-adapter/wsdl"
@@ -26,8 +33,22 @@ func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("config", "testdata/adapter.toml", "configuration file (TOML)")
 }
 
+// settingFlags adds a flag for every overridable setting and returns the
+// values given, by flag name.
+func settingFlags(fs *flag.FlagSet) map[string]string {
+	given := map[string]string{}
+	for _, s := range settings {
+		name := s.flagName()
+		fs.Func(name, s.help+" (env "+s.env+")", func(v string) error {
+			given[name] = v
+			return nil
+		})
+	}
+	return given
+}
+
 // newLogger returns the process logger: JSON for machines, text when a
-// person watches a terminal.
+// person watches a terminal. Personal data is masked in every entry.
 func newLogger(text bool) *logrus.Logger {
 	log := logrus.New()
 	log.Out = os.Stderr
@@ -36,25 +57,32 @@ func newLogger(text bool) *logrus.Logger {
 	} else {
 		log.SetFormatter(&logrus.JSONFormatter{})
 	}
+	log.AddHook(logmask.Hook{})
 	return log
 }
 
 func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	path := configFlag(fs)
-	listen := fs.String("listen", "", "listen address (overrides the configuration)")
-	text := fs.Bool("text-log", false, "log as text instead of JSON")
+	given := settingFlags(fs)
+	text := fs.Bool("text-log", false, "log as text instead of JSON (as -log-format text)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*path)
+	if *text {
+		given["log-format"] = "text"
+	}
+	c, err := loadConfigFrom(*path, os.Getenv, given)
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		c.Listen = *listen
+	w, err := c.wire()
+	if err != nil {
+		return fmt.Errorf("%s:\n%w", *path, err)
 	}
-	a, err := newApp(ctx, c, newLogger(*text))
+	log := newLogger(w.textLog)
+	log.SetLevel(w.logLevel)
+	a, err := newApp(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -63,25 +91,38 @@ func cmdServe(ctx context.Context, args []string) error {
 		a.db.Close()
 		return err
 	}
+	if c.OpsListen != "" {
+		if a.opsLn, err = net.Listen("tcp", c.OpsListen); err != nil {
+			ln.Close()
+			a.db.Close()
+			return err
+		}
+	}
 	return a.serve(ctx, ln)
 }
 
 // app is the adapter assembled from its configuration.
 type app struct {
-	db      *registry.DB
-	domain  *adapter.Service
-	handler http.Handler
-	log     *logrus.Logger
+	db       *registry.DB
+	domain   *adapter.Service
+	handler  http.Handler // X-Road, and the operations endpoints unless opsLn is set
+	ops      http.Handler // /healthz, /readyz, /metrics
+	opsLn    net.Listener // optional listener for ops alone
+	log      *logrus.Logger
+	tls      *tls.Config
+	shutdown time.Duration
+	stopping atomic.Bool
+	banks    int // enabled banks in the directory
 }
 
 // newApp connects the registry, applies migrations and wires the X-Road
-// endpoint, the WSDL and the bank directory.
+// endpoint, the WSDL, the bank directory, metrics and probes.
 func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 	w, err := c.wire()
 	if err != nil {
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	db, err := registry.Open(ctx, c.DatabaseURL)
+	db, err := registry.OpenOptions(ctx, w.databaseURL, registry.Options{MaxOpenConns: c.DatabaseMaxConns})
 	if err != nil {
 		return nil, err
 	}
@@ -89,126 +130,179 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	client := &soap.Client{URL: c.SecurityServerURL, Client: w.provider}
-	banks, err := bankclient.NewDirectory(client, w.banks)
+	a := &app{db: db, log: log, tls: w.serverTLS, shutdown: c.ShutdownTimeout.Duration}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := metrics.New(reg, endpoint.ServiceCodes(), a.snapshot)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	domain := adapter.New(db, banks, w.cfg)
+
+	client := &soap.Client{URL: c.SecurityServerURL, Client: w.provider, HTTP: w.outbound}
+	dir, err := bankclient.NewDirectory(client, w.banks)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, b := range w.banks {
+		if b.Enabled {
+			a.banks++
+		}
+	}
+	a.domain = adapter.New(db, meteredBanks{Banks: dir, metrics: m}, w.cfg)
 	doc, err := wsdl.Handler(wsdl.Vehicle, c.PublicURL)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/xroad", &soap.Handler{
-		Service:  endpoint.New(domain, w.channels, log),
-		Provider: w.provider,
-		WSDL:     doc,
-	})
-	mux.Handle("GET /wsdl", doc)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+
+	ops := http.NewServeMux()
+	ops.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	log.WithField("subsystem", w.provider.String()).Info("adapter configured")
-	return &app{db: db, domain: domain, handler: mux, log: log}, nil
+	ops.HandleFunc("GET /readyz", a.ready)
+	ops.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	a.ops = ops
+
+	mux := http.NewServeMux()
+	mux.Handle("/xroad", &observed{
+		base: soap.Handler{
+			Service:  resultService{next: endpoint.New(a.domain, w.channels, log)},
+			Provider: w.provider,
+			WSDL:     doc,
+		},
+		log: log, metrics: m,
+	})
+	mux.Handle("GET /wsdl", doc)
+	if c.OpsListen == "" {
+		mux.Handle("/", ops)
+	}
+	a.handler = mux
+	log.WithFields(logrus.Fields{
+		"subsystem": w.provider.String(), "database": redactURL(w.databaseURL),
+		"tls": w.serverTLS != nil, "clientCertificates": w.serverTLS != nil && w.serverTLS.ClientCAs != nil,
+	}).Info("adapter configured")
+	return a, nil
 }
 
-// serve runs a on ln until ctx ends, with the payment order sender beside
-// it, then closes the registry.
+// snapshot reads the figures metrics publishes at each scrape.
+func (a *app) snapshot(ctx context.Context) (metrics.Snapshot, error) {
+	s := metrics.Snapshot{Pool: a.db.SQL().Stats()}
+	st, err := a.db.Stats(ctx)
+	if err != nil {
+		return s, err
+	}
+	s.TransfersByState, s.OutboxPending, s.OutboxOldest = st.TransfersByState, st.OutboxPending, st.OutboxOldest
+	return s, nil
+}
+
+// ready answers 200 when the adapter can do its work: the database answers,
+// its schema is current, and at least one bank is enabled. While shutting
+// down it answers 503 so that no new work is routed here.
+func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	var problems []string
+	if a.stopping.Load() {
+		problems = append(problems, "shutting down")
+	}
+	if err := a.db.Ready(ctx); err != nil {
+		if errors.Is(err, registry.ErrSchemaOutdated) {
+			problems = append(problems, "database migrations are not current")
+		} else {
+			problems = append(problems, "database unreachable")
+			a.log.WithError(err).Warn("readiness: database")
+		}
+	}
+	if a.banks == 0 {
+		problems = append(problems, "bank directory has no enabled bank")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for _, p := range problems {
+			fmt.Fprintln(w, p)
+		}
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serve runs a on ln (and a.opsLn when set) until ctx ends, with the
+// payment order sender beside it. On the end of ctx it stops accepting,
+// lets requests in flight and the sender's current pass finish within the
+// shutdown timeout, then closes the registry.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer a.db.Close()
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+	if a.tls != nil {
+		ln = tls.NewListener(ln, a.tls)
 	}
-	var wg sync.WaitGroup
+	servers := []*http.Server{a.server(a.handler)}
+	listeners := []net.Listener{ln}
+	if a.opsLn != nil {
+		servers = append(servers, a.server(a.ops))
+		listeners = append(listeners, a.opsLn)
+	}
+
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(1)
+	senderDone := make(chan struct{})
 	go func() {
-		defer wg.Done()
+		defer close(senderDone)
 		a.domain.RunSender(senderCtx, func(err error) {
 			a.log.WithError(err).Error("payment order sender")
 		})
 	}()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
 
-	a.log.WithField("addr", ln.Addr().String()).Info("serving X-Road requests")
-	err := srv.Serve(ln)
+	errs := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errs <- srv.Serve(listeners[i]) }()
+	}
+	a.log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "tls": a.tls != nil}).
+		Info("serving X-Road requests")
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	a.stopping.Store(true)
+	a.log.WithField("timeout", a.shutdown.String()).Info("shutting down")
+	deadline, cancel := context.WithTimeout(context.Background(), a.shutdown)
+	defer cancel()
+
+	// Stop accepting and drain requests; the sender finishes its pass.
 	stopSender()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Go(func() {
+			if serr := srv.Shutdown(deadline); serr != nil {
+				a.log.WithError(serr).Warn("requests still in flight at the deadline; closing")
+				srv.Close()
+			}
+		})
+	}
 	wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	select {
+	case <-senderDone:
+	case <-deadline.Done():
+		a.log.Warn("payment order sender still busy at the deadline; its lease hands the order on")
 	}
-	return err
-}
-
-func cmdMigrate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	path := configFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	c, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	db, err := registry.Open(ctx, c.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.Migrate(ctx)
-}
-
-func cmdSeedDemo(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
-	path := configFlag(fs)
-	seed := fs.Int64("seed", 1, "seed of the synthetic registry")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	db, err := registry.Open(ctx, c.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	demo, err := registry.SeedDemo(ctx, db, *seed)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("seeded; try vehicle %s\n", demo.Vehicle.VIN)
+	a.log.Info("stopped")
 	return nil
 }
 
-func cmdCheckConfig(_ context.Context, args []string) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	path := configFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
+// server returns an http.Server with the adapter's timeouts.
+func (a *app) server(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
 	}
-	c, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	if _, err := c.wire(); err != nil {
-		return fmt.Errorf("%s:\n%w", *path, err)
-	}
-	fmt.Println(*path + ": ok")
-	return nil
 }

@@ -1,0 +1,94 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Stats is what an operator watches in the registry: how many transfers are
+// in each state and how far the payment order outbox lags.
+type Stats struct {
+	// TransfersByState counts transfers per state; states without
+	// transfers are absent.
+	TransfersByState map[string]int64
+
+	// OutboxPending counts payment orders not yet accepted by their bank
+	// (status NEW).
+	OutboxPending int64
+
+	// OutboxOldest is when the oldest pending order was created; zero when
+	// none is pending.
+	OutboxOldest time.Time
+}
+
+// Stats reads the registry's operating figures. Both queries are served by
+// indexes (transfers_state_idx, payment_orders_due_idx), so a metrics
+// scrape stays cheap at national scale.
+func (d *DB) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{TransfersByState: map[string]int64{}}
+	rows, err := d.db.QueryContext(ctx, `SELECT state, count(*) FROM transfers GROUP BY state`)
+	if err != nil {
+		return s, fmt.Errorf("registry: stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return s, fmt.Errorf("registry: stats: %w", err)
+		}
+		s.TransfersByState[state] = n
+	}
+	if err := rows.Err(); err != nil {
+		return s, fmt.Errorf("registry: stats: %w", err)
+	}
+
+	var oldest sql.NullTime
+	err = d.db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM payment_orders
+		WHERE status = 'NEW'`).Scan(&s.OutboxPending, &oldest)
+	if err != nil {
+		return s, fmt.Errorf("registry: stats: outbox: %w", err)
+	}
+	s.OutboxOldest = oldest.Time
+	return s, nil
+}
+
+// StuckTransfer is an open transfer whose current step passed its deadline.
+type StuckTransfer struct {
+	ID        string    `db:"id"`
+	State     string    `db:"state"`
+	VIN       string    `db:"vin"`
+	Deadline  time.Time `db:"deadline"`
+	UpdatedAt time.Time `db:"updated_at"`
+
+	// OrderStatus and OrderError describe the transfer's latest payment
+	// order, empty when it has none.
+	OrderStatus string `db:"order_status"`
+	OrderError  string `db:"order_error"`
+}
+
+// StuckTransfers lists up to limit open transfers whose deadline is before
+// now, the most overdue first, for an operator to look into.
+func (d *DB) StuckTransfers(ctx context.Context, now time.Time, limit int) ([]StuckTransfer, error) {
+	var out []StuckTransfer
+	err := d.db.SelectContext(ctx, &out, `
+		SELECT t.id, t.state, coalesce(v.vin, v.body_number, '') AS vin, t.deadline,
+			t.updated_at, coalesce(o.status, '') AS order_status,
+			coalesce(o.last_error, '') AS order_error
+		FROM transfers t
+		JOIN vehicles v ON v.id = t.vehicle_id
+		LEFT JOIN LATERAL (
+			SELECT status, last_error FROM payment_orders p
+			WHERE p.transfer_id = t.id ORDER BY created_at DESC LIMIT 1) o ON true
+		WHERE t.state IN ('AWAITING_BUYER', 'AWAITING_PHOTOS', 'AWAITING_INSPECTION',
+			'AWAITING_PAYMENT')
+		  AND t.deadline < $1
+		ORDER BY t.deadline
+		LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("registry: stuck transfers: %w", err)
+	}
+	return out, nil
+}
