@@ -10,8 +10,8 @@ import (
 // Stats is what an operator watches in the registry: how many transfers are
 // in each state and how far the payment order outbox lags.
 type Stats struct {
-	// TransfersByState counts transfers per state; states without
-	// transfers are absent.
+	// TransfersByState counts transfers per state, every state
+	// present.
 	TransfersByState map[string]int64
 
 	// OutboxPending counts payment orders not yet accepted by their bank
@@ -27,7 +27,13 @@ type Stats struct {
 // indexes (transfers_state_idx, payment_orders_due_idx), so a metrics
 // scrape stays cheap at national scale.
 func (d *DB) Stats(ctx context.Context) (Stats, error) {
+	// Every state is present, zero or not, so dashboards see a series
+	// for each from the start.
 	s := Stats{TransfersByState: map[string]int64{}}
+	for _, st := range []string{"AWAITING_BUYER", "AWAITING_PHOTOS", "AWAITING_INSPECTION",
+		"AWAITING_PAYMENT", "COMPLETED", "CANCELLED", "REJECTED", "EXPIRED", "BLOCKED"} {
+		s.TransfersByState[st] = 0
+	}
 	rows, err := d.db.QueryContext(ctx, `SELECT state, count(*) FROM transfers GROUP BY state`)
 	if err != nil {
 		return s, fmt.Errorf("registry: stats: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	stdlog "log"
 	"net"
 	"net/http"
 	"os"
@@ -113,6 +114,7 @@ type app struct {
 	shutdown time.Duration
 	stopping atomic.Bool
 	banks    int // enabled banks in the directory
+	provider soap.Identifier
 }
 
 // newApp connects the registry, applies migrations and wires the X-Road
@@ -130,7 +132,8 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, log: log, tls: w.serverTLS, shutdown: c.ShutdownTimeout.Duration}
+	a := &app{db: db, log: log, tls: w.serverTLS, shutdown: c.ShutdownTimeout.Duration,
+		provider: w.provider}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -303,6 +306,7 @@ func (a *app) server(h http.Handler) *http.Server {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		// TLS handshake failures and the like go to our log, masked.
+		ErrorLog: stdlog.New(a.log.WriterLevel(logrus.WarnLevel), "", 0),
 	}
 }
