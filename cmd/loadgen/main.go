@@ -4,7 +4,10 @@
 //
 // Usage:
 //
-//	loadgen seed   [-n 1500000] [-db-name tunduk_bench]
+//	loadgen seed   [-n 1500000] [-db-name tunduk_bench]   national-scale registry
+//	loadgen read   [-duration 9s] [-conc 1,8,32,64]        read path vs pgbench vs bare
+//	loadgen write  [-n 320] [-conc 32]                     complete re-registrations
+//	loadgen upload [-conc 1,4,8] [-size 10000000]          10 MB photo uploads
 //
 // See README.md beside this file for the results and how to reproduce them.
 package main
@@ -29,7 +32,11 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	cmds := map[string]func(context.Context, []string) error{
-		"seed": cmdSeed,
+		"seed":   cmdSeed,
+		"read":   cmdRead,
+		"bare":   cmdBare,
+		"write":  cmdWrite,
+		"upload": cmdUpload,
 	}
 	if len(args) == 0 {
 		return fmt.Errorf("usage: loadgen seed|read|write|upload [flags]")

@@ -175,6 +175,10 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 			Service:  resultService{next: endpoint.New(a.domain, w.channels, log)},
 			Provider: w.provider,
 			WSDL:     doc,
+			// A photo may hold 10 MiB (adapter.PhotoRules); sent inline as
+			// base64 that is 13.4 MiB of envelope, above soap's 8 MiB
+			// default, so the envelope limit is raised to fit one photo.
+			Limits: soap.Limits{MaxEnvelopeSize: 16 << 20},
 		},
 		log: log, metrics: m,
 	})
