@@ -35,6 +35,8 @@ func cmdRead(ctx context.Context, args []string) error {
 	d := fs.Duration("duration", 9*time.Second, "time per target and level, in 3 rounds")
 	concs := fs.String("conc", "1,8,32,64", "concurrency levels")
 	only := fs.String("only", "", "run only this target: adapter, pgbench or bare")
+	pprofAddr := fs.String("pprof", "", "serve the adapter's pprof on this loopback address")
+	ops := fs.String("ops", "checkVehicle,getTransferStatus", "services to measure")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,13 +58,17 @@ func cmdRead(ctx context.Context, args []string) error {
 		return err
 	}
 
-	ad, err := startAdapter(ctx, *config, dbURL)
+	var extra []string
+	if *pprofAddr != "" {
+		extra = append(extra, "-pprof-listen", *pprofAddr)
+	}
+	ad, err := startAdapter(ctx, *config, dbURL, extra...)
 	if err != nil {
 		return err
 	}
 	defer ad.stop()
 
-	ops := []readOp{
+	all := []readOp{
 		{name: "checkVehicle", code: "checkVehicle", script: pgbenchCheckVehicle,
 			body: func(i int) any { return &vehicle.CheckVehicle{Vin: vins[i%len(vins)]} }},
 		{name: "getTransferStatus", code: "getTransferStatus", script: pgbenchTransferStatus,
@@ -70,7 +76,10 @@ func cmdRead(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("read path, %s per run, on %s (%d vehicles sampled, %d transfers)\n\n",
 		*d, *dbName, len(vins), len(ids))
-	for _, op := range ops {
+	for _, op := range all {
+		if !strings.Contains(*ops, op.name) {
+			continue
+		}
 		if err := op.measure(ctx, ad, dbURL, levels, *d, *only); err != nil {
 			return err
 		}

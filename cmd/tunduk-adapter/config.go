@@ -30,6 +30,7 @@ import (
 type config struct {
 	Listen               string   `toml:"listen"`
 	OpsListen            string   `toml:"ops_listen"`
+	PprofListen          string   `toml:"pprof_listen"`
 	PublicURL            string   `toml:"public_url"`
 	DatabaseURL          string   `toml:"database_url"`
 	DatabasePasswordFile string   `toml:"database_password_file"`
@@ -115,6 +116,8 @@ var settings = []setting{
 	{"listen", "TUNDUK_LISTEN", "address to serve X-Road on", func(c *config) any { return &c.Listen }},
 	{"ops_listen", "TUNDUK_OPS_LISTEN", "address for /healthz, /readyz and /metrics alone",
 		func(c *config) any { return &c.OpsListen }},
+	{"pprof_listen", "TUNDUK_PPROF_LISTEN", "loopback address for Go's pprof profiles (off if empty)",
+		func(c *config) any { return &c.PprofListen }},
 	{"public_url", "TUNDUK_PUBLIC_URL", "URL written into the WSDL",
 		func(c *config) any { return &c.PublicURL }},
 	{"database_url", "DATABASE_URL", "registry database (postgres:// URL)",
@@ -252,6 +255,12 @@ func (c *config) wireEnv(getenv func(string) string) (*wiring, error) {
 	}
 	checkAddr("listen", c.Listen, true, fail)
 	checkAddr("ops_listen", c.OpsListen, false, fail)
+	checkAddr("pprof_listen", c.PprofListen, false, fail)
+	if host, _, err := net.SplitHostPort(c.PprofListen); err == nil {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			fail("pprof_listen: %q is not a loopback address; profiles reveal memory", c.PprofListen)
+		}
+	}
 	checkURL("public_url", c.PublicURL, false, fail)
 	checkURL("security_server_url", c.SecurityServerURL, true, fail)
 	if c.ShutdownTimeout.Duration <= 0 || c.ShutdownTimeout.Duration > 10*time.Minute {
@@ -415,6 +424,15 @@ func (c *config) databaseURL(getenv func(string) string, fail func(string, ...an
 		if password == "" {
 			fail("database_password_file: %s is empty", c.DatabasePasswordFile)
 		}
+	}
+	// lib/pq sends a query with arguments in two round trips (prepare,
+	// then execute) unless binary_parameters is on; with it, one, as
+	// pgbench's extended mode does. Measured on the read path (see
+	// cmd/loadgen/README.md); photos also travel as raw bytea instead of
+	// hex text. Argument types are inferred by the server either way.
+	if q := u.Query(); q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
 	}
 	if password != "" {
 		user := "postgres"

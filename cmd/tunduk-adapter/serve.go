@@ -9,6 +9,7 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,13 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		a.db.Close()
 		return err
+	}
+	if c.PprofListen != "" {
+		if err := servePprof(ctx, c.PprofListen); err != nil {
+			ln.Close()
+			a.db.Close()
+			return err
+		}
 	}
 	if c.OpsListen != "" {
 		if a.opsLn, err = net.Listen("tcp", c.OpsListen); err != nil {
@@ -313,4 +321,25 @@ func (a *app) server(h http.Handler) *http.Server {
 		// TLS handshake failures and the like go to our log, masked.
 		ErrorLog: stdlog.New(a.log.WriterLevel(logrus.WarnLevel), "", 0),
 	}
+}
+
+// servePprof serves Go's profiles on addr (loopback only, as check-config
+// insists) until ctx ends, for diagnosing a slow or hungry adapter.
+func servePprof(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	return nil
 }
