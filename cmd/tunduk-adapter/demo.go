@@ -28,6 +28,10 @@ func cmdDemo(ctx context.Context, args []string) error {
 	path := configFlag(fs)
 	once := fs.Bool("once", false, "exit after the scenario: status 0 only if the transfer completed")
 	dbName := fs.String("db-name", "tunduk_demo", "database the demo creates afresh on the server")
+	listen := fs.String("listen", "",
+		"adapter address (default: the configuration's listen); port 0 picks a free port")
+	bankListen := fs.String("bank-listen", "127.0.0.1:8091",
+		"banksim address; port 0 picks a free port")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,14 +71,22 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "registry: database %s with %d vehicles and %d people\n", *dbName, demo.Vehicles, demo.Persons)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+	// Fixed ports by default, so that the curl lines of
+	// testdata/requests/README.md reach the demo; a busy port is an error
+	// rather than a silent move elsewhere.
+	if *listen == "" {
+		*listen = c.Listen
 	}
-	adapterURL := "http://" + ln.Addr().String() + "/xroad"
-	bankAddr, err := freeAddr()
+	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("adapter address (-listen %s; port 0 picks a free one): %w", *listen, err)
+	}
+	defer ln.Close()
+	adapterURL := "http://" + ln.Addr().String() + "/xroad"
+	bankAddr, err := bindable(*bankListen)
+	if err != nil {
+		return fmt.Errorf("banksim address (-bank-listen %s; port 0 picks a free one): %w",
+			*bankListen, err)
 	}
 	c.PublicURL, c.SecurityServerURL = adapterURL, "http://"+bankAddr+"/xroad"
 
@@ -125,9 +137,10 @@ func cmdDemo(ctx context.Context, args []string) error {
 	return errors.Join(scErr, serveErr)
 }
 
-// freeAddr returns a loopback address with a port free at the moment.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// bindable checks that addr is free at the moment and returns it with a
+// port 0 replaced by a free port, for a process started right after.
+func bindable(addr string) (string, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", err
 	}
