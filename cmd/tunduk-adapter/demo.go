@@ -45,6 +45,26 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	out := os.Stdout
 
+	// Fixed ports by default, so that the curl lines of
+	// testdata/requests/README.md reach the demo; a busy port is an error
+	// rather than a silent move elsewhere. Taken before the database is
+	// touched, so that a second demo fails before it drops the database a
+	// running one uses.
+	if *listen == "" {
+		*listen = c.Listen
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("adapter address (-listen %s; port 0 picks a free one): %w", *listen, err)
+	}
+	defer ln.Close()
+	adapterURL := "http://" + ln.Addr().String() + "/xroad"
+	bankAddr, err := bindable(*bankListen)
+	if err != nil {
+		return fmt.Errorf("banksim address (-bank-listen %s; port 0 picks a free one): %w",
+			*bankListen, err)
+	}
+
 	// The demo's registry is its own database, made afresh on the server
 	// DATABASE_URL names, so a second run starts from the same state.
 	server := os.Getenv("DATABASE_URL")
@@ -71,23 +91,6 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "registry: database %s with %d vehicles and %d people\n", *dbName, demo.Vehicles, demo.Persons)
 
-	// Fixed ports by default, so that the curl lines of
-	// testdata/requests/README.md reach the demo; a busy port is an error
-	// rather than a silent move elsewhere.
-	if *listen == "" {
-		*listen = c.Listen
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("adapter address (-listen %s; port 0 picks a free one): %w", *listen, err)
-	}
-	defer ln.Close()
-	adapterURL := "http://" + ln.Addr().String() + "/xroad"
-	bankAddr, err := bindable(*bankListen)
-	if err != nil {
-		return fmt.Errorf("banksim address (-bank-listen %s; port 0 picks a free one): %w",
-			*bankListen, err)
-	}
 	c.PublicURL, c.SecurityServerURL = adapterURL, "http://"+bankAddr+"/xroad"
 
 	runCtx, stop := context.WithCancel(ctx)
