@@ -132,7 +132,8 @@ func (b *bankFixture) call(t *testing.T, code string, req, resp any) {
 	}
 }
 
-func (b *bankFixture) create(t *testing.T, orderID, transferID, amount string) *bank.CreatePaymentOrderResponse {
+func (b *bankFixture) create(t *testing.T, orderID, transferID, amount string,
+) *bank.CreatePaymentOrderResponse {
 	t.Helper()
 	var resp bank.CreatePaymentOrderResponse
 	b.call(t, "createPaymentOrder", &bank.CreatePaymentOrder{
@@ -362,7 +363,8 @@ func TestUnknownServiceIsAFault(t *testing.T) {
 	body := etree.NewElement("payAll")
 	body.CreateAttr("xmlns", "http://payments.tunduk.kg/xroad/bank/v1")
 	c := &soap.Client{URL: b.url + "/xroad", Client: mustID(t, adapterPath)}
-	_, err := c.Do(context.Background(), soap.Call{Service: b.bankID.Service("payAll", "v1"), Body: body})
+	call := soap.Call{Service: b.bankID.Service("payAll", "v1"), Body: body}
+	_, err := c.Do(context.Background(), call)
 	if got := soap.FaultCode(err); got != soap.CodeUnknownService {
 		t.Errorf("got fault %q (%v), want %s", got, err, soap.CodeUnknownService)
 	}
