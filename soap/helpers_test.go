@@ -3,6 +3,7 @@ package soap
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -216,4 +217,16 @@ func rootPart(t testing.TB, ct string, body []byte) []byte {
 		t.Fatal(err)
 	}
 	return readAll(t, p)
+}
+
+// b64 returns s in base64 with MIME line breaks.
+func b64(s string) string {
+	e := base64.StdEncoding.EncodeToString([]byte(s))
+	var b strings.Builder
+	for len(e) > 76 {
+		b.WriteString(e[:76] + "\r\n")
+		e = e[76:]
+	}
+	b.WriteString(e)
+	return b.String()
 }
