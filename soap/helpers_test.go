@@ -230,3 +230,35 @@ func b64(s string) string {
 	b.WriteString(e)
 	return b.String()
 }
+
+// base64Lines returns a writer encoding to w in base64 with CRLF every 76
+// characters.
+func base64Lines(w io.Writer) io.WriteCloser {
+	return base64.NewEncoder(base64.StdEncoding, &lineWriter{w: w})
+}
+
+// lineWriter breaks its output into lines of 76 bytes.
+type lineWriter struct {
+	w   io.Writer
+	col int
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), 76-l.col)
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return n, err
+		}
+		n += k
+		p = p[k:]
+		l.col += k
+		if l.col == 76 {
+			if _, err := l.w.Write([]byte("\r\n")); err != nil {
+				return n, err
+			}
+			l.col = 0
+		}
+	}
+	return n, nil
+}
