@@ -262,3 +262,10 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// nopService answers with an empty response element and keeps nothing.
+type nopService struct{}
+
+func (nopService) ServeSOAP(_ context.Context, req *Request) (*Response, error) {
+	return &Response{Body: NewResponseElement(req)}, nil
+}
