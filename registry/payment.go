@@ -144,7 +144,9 @@ func (t *tx) UpdatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) err
 // ClaimOrders locks up to limit orders in status New that are due at now,
 // the longest due first, skipping rows other transactions hold. A limit of
 // zero or less claims nothing.
-func (t *tx) ClaimOrders(ctx context.Context, now time.Time, limit int) ([]adapter.PaymentOrder, error) {
+func (t *tx) ClaimOrders(
+	ctx context.Context, now time.Time, limit int,
+) ([]adapter.PaymentOrder, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
