@@ -81,7 +81,7 @@ func TestInTx(t *testing.T) {
 // TestInTxRetriesSerializationFailure provokes a real serialization
 // failure: two SERIALIZABLE transactions each read a transfer's history and
 // then append to it, which PostgreSQL cannot order. One of them must be
-// retried, and both appends must land.
+// retried, and both appends must land, even when fn hides the error.
 func TestInTxRetriesSerializationFailure(t *testing.T) {
 	t.Parallel()
 	url := registrytest.URL(t)
@@ -119,8 +119,14 @@ func TestInTxRetriesSerializationFailure(t *testing.T) {
 					read.Done()
 					read.Wait()
 				}
-				return tx.AddEvent(ctx, adapter.Event{TransferID: "ssi", To: adapter.AwaitingBuyer,
+				err = tx.AddEvent(ctx, adapter.Event{TransferID: "ssi", To: adapter.AwaitingBuyer,
 					Note: fmt.Sprintf("writer %d saw %d", i, len(es))})
+				if err != nil {
+					// Hide the database error, as a careless caller might:
+					// InTx must still see that the attempt deserves another.
+					return errors.New("could not append")
+				}
+				return nil
 			})
 		})
 	}
