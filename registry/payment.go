@@ -12,6 +12,7 @@ const orderColumns = `id, transfer_id, bank_code, payer_pin, payee_bank_code, pa
 	price, state_fee, service_fee, amount, status, bank_order_id, bank_reference, paid_at,
 	expires_at, attempts, next_attempt_at, last_error, created_at`
 
+// Lookups of payment orders, by id, by transfer and by due time.
 const (
 	queryOrder       = `SELECT ` + orderColumns + ` FROM payment_orders WHERE id = $1`
 	queryOrderLocked = queryOrder + ` FOR UPDATE`

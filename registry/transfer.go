@@ -21,6 +21,7 @@ const transferColumns = `t.id, t.vehicle_id, COALESCE(v.vin, '') AS vin,
 	t.seller_bank_code, t.seller_account, t.buyer_bank_code, t.state,
 	t.approval_code, t.certificate_number, t.deadline, t.created_at, t.updated_at`
 
+// Lookups of transfers, joined with their vehicle for its VIN and plate.
 const (
 	fromTransfers       = ` FROM transfers t JOIN vehicles v ON v.id = t.vehicle_id`
 	queryTransfer       = `SELECT ` + transferColumns + fromTransfers + ` WHERE t.id = $1`
