@@ -136,7 +136,7 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	stop()
 	serveErr := <-served
-	_ = bank.Wait()
+	<-bank
 	return errors.Join(scErr, serveErr)
 }
 
@@ -152,8 +152,8 @@ func bindable(addr string) (string, error) {
 }
 
 // startBanksim runs the bank simulator as its own process and waits until
-// it answers.
-func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (*exec.Cmd, error) {
+// it answers. The returned channel yields the process's exit.
+func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (<-chan error, error) {
 	bin, err := banksimBinary(ctx)
 	if err != nil {
 		return nil, err
@@ -168,16 +168,26 @@ func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (*exe
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start banksim: %w", err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("banksim exited before answering on %s: %v", addr, err)
+		case <-timeout:
+			return nil, fmt.Errorf("banksim did not answer on %s", addr)
+		case <-tick.C:
+		}
 		resp, err := http.Get("http://" + addr + "/orders")
 		if err == nil {
 			resp.Body.Close()
-			return cmd, nil
+			return exited, nil
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("banksim did not answer on %s", addr)
 }
 
 // banksimBinary finds banksim beside this program, or builds it from the
