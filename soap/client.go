@@ -172,7 +172,7 @@ func readResponse(res *http.Response, sent *Header, lim Limits) (*Response, erro
 		return nil, fmt.Errorf("%w: HTTP status %s", ErrInvalidResponse, res.Status)
 	}
 	m, f := readMessage(res.Header.Get("Content-Type"), res.Body, lim)
-	resp := &Response{Attachments: m.attachments, spool: m.spool}
+	resp := &Response{Attachments: m.attachments, inline: m.inline, spool: m.spool}
 	err := checkReply(m, f, sent, resp)
 	if err != nil {
 		_ = m.spool.remove()

@@ -58,7 +58,7 @@ func checkWellFormed(t *testing.T, r reply) {
 // FuzzEnvelope feeds arbitrary text/xml bodies to a Handler.
 func FuzzEnvelope(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000}}
+	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkWellFormed(t, post(t, h, "text/xml", body))
 	})
@@ -71,7 +71,8 @@ func FuzzMultipart(f *testing.F) {
 		part{"Content-Type: text/xml\r\nContent-Transfer-Encoding: quoted-printable", "<a=\r\n/>"},
 		part{"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64", "AAEC"}))
 	h := &Handler{Service: nopService{}, Provider: producer,
-		Limits: Limits{MaxElements: 2000, SpoolThreshold: 64, TempDir: f.TempDir()}}
+		Limits: Limits{MaxElements: 2000, SpoolThreshold: 64, InlineThreshold: 32,
+			TempDir: f.TempDir()}}
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		checkWellFormed(t, post(t, h, ct, body))
 	})
@@ -81,7 +82,7 @@ func FuzzMultipart(f *testing.F) {
 // checks that whatever comes back echoes the header exactly.
 func FuzzHeaderEcho(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000}}
+	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, seed []byte) {
 		inner := seed
 		if i, j := bytes.Index(seed, []byte("Header>")), bytes.LastIndex(seed, []byte("</SOAP-ENV:Header")); i >= 0 && j > i {

@@ -108,6 +108,10 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request) Exchange {
 
 	var echo *etree.Element
 	if m.env != nil && m.env.header != nil {
+		if hasInline(m.env.header) {
+			return sendFault(w, nil, nil, newFault(CodeLimitExceeded,
+				"a header field holds more than %d bytes of text", lim.InlineThreshold))
+		}
 		echo = detach(m.env.header)
 	}
 	if f != nil {
@@ -160,7 +164,8 @@ func (h *Handler) check(r *http.Request, m *message) (*Request, *Fault) {
 		return nil, newFault(CodeInconsistentHeaders,
 			"the body element %s does not match the serviceCode %s in the header", el.Tag, code)
 	}
-	return &Request{Header: *hdr, Body: detach(el), Attachments: m.attachments}, nil
+	return &Request{Header: *hdr, Body: detach(el), Attachments: m.attachments,
+		inline: m.inline}, nil
 }
 
 // serve calls the Service, turning a panic into an error so that the

@@ -19,6 +19,7 @@ import (
 type message struct {
 	env         *envelope
 	attachments []*Attachment
+	inline      []*Attachment // base64 text moved out of the envelope
 	spool       *spool
 	xop         bool // the root part was application/xop+xml
 }
@@ -69,7 +70,8 @@ func (m *message) tryEnvelope(r io.Reader, lim Limits) {
 
 // readEnvelope reads the SOAP envelope from r.
 func (m *message) readEnvelope(r io.Reader, charset string, lim Limits) *Fault {
-	doc, f := readXML(r, charset, lim)
+	doc, inline, f := readXML(r, charset, lim, m.spool)
+	m.inline = inline
 	if f != nil {
 		return f
 	}
