@@ -31,8 +31,9 @@ var (
 var defaultHTTPClient = &http.Client{
 	Timeout: 75 * time.Second,
 	Transport: &http.Transport{
-		Proxy:                 nil, // the security server is reached directly
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: nil, // the security server is reached directly
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second,
+			KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 70 * time.Second,
 		IdleConnTimeout:       90 * time.Second,

@@ -58,7 +58,8 @@ func checkWellFormed(t *testing.T, r reply) {
 // FuzzEnvelope feeds arbitrary text/xml bodies to a Handler.
 func FuzzEnvelope(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
+	h := &Handler{Service: nopService{}, Provider: producer,
+		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkWellFormed(t, post(t, h, "text/xml", body))
 	})
@@ -82,10 +83,13 @@ func FuzzMultipart(f *testing.F) {
 // checks that whatever comes back echoes the header exactly.
 func FuzzHeaderEcho(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
+	h := &Handler{Service: nopService{}, Provider: producer,
+		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, seed []byte) {
 		inner := seed
-		if i, j := bytes.Index(seed, []byte("Header>")), bytes.LastIndex(seed, []byte("</SOAP-ENV:Header")); i >= 0 && j > i {
+		i := bytes.Index(seed, []byte("Header>"))
+		j := bytes.LastIndex(seed, []byte("</SOAP-ENV:Header"))
+		if i >= 0 && j > i {
 			inner = seed[i+len("Header>") : j]
 		}
 		msg := []byte(`<e:Envelope xmlns:e="` + NSEnvelope + `" xmlns:xroad="` + NSXRoad +

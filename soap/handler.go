@@ -236,7 +236,8 @@ func sendInternal(w http.ResponseWriter, echo *etree.Element, hdr *Header, err e
 }
 
 // sendResponse writes resp with HTTP status 200.
-func sendResponse(w http.ResponseWriter, echo *etree.Element, hdr *Header, resp *Response) Exchange {
+func sendResponse(w http.ResponseWriter, echo *etree.Element, hdr *Header,
+	resp *Response) Exchange {
 	doc, body := newEnvelope(echo)
 	body.AddChild(detach(resp.Body))
 	o := newOutgoing(doc, resp.Attachments)
