@@ -45,20 +45,20 @@ var defaultHTTPClient = &http.Client{
 // Client is the consumer side: it posts X-Road requests to our own security
 // server and checks the responses.
 type Client struct {
-	URL    string       // the security server's URL
-	HTTP   *http.Client // nil: a shared pooled client with timeouts
-	Client Identifier   // our member or subsystem, sent as xrd:client
-	NewID  func() string
-	Limits Limits // bounds on responses; zero value: defaults
+	URL    string        // the security server's URL
+	HTTP   *http.Client  // nil: a shared pooled client with timeouts
+	Client Identifier    // our member or subsystem, sent as xrd:client
+	NewID  func() string // message ids; nil: a random UUID per call
+	Limits Limits        // bounds on responses; zero value: defaults
 }
 
 // Call is one request for Client.Do.
 type Call struct {
-	Service          Identifier
+	Service          Identifier        // the SERVICE called, version included
 	UserID, Issue    string            // optional; sent when not empty
 	RepresentedParty *RepresentedParty // optional
-	Body             *etree.Element
-	Attachments      []*Attachment
+	Body             *etree.Element    // the request element; copied, not changed
+	Attachments      []*Attachment     // sent as SwA, or MTOM when Body has xop:Include
 }
 
 // Do sends call and returns the response. A SOAP fault comes back as a
