@@ -220,7 +220,7 @@ func checkReply(m *message, f *Fault, sent *Header, resp *Response) error {
 	if want := ResponseName(sent.Service.ServiceCode); el.Tag != want {
 		return fmt.Errorf("%w: body element %s, want %s", ErrInvalidResponse, el.Tag, want)
 	}
-	resp.Body = detach(el)
+	resp.Body = adopt(el)
 	resp.Header = hdr
 	return nil
 }

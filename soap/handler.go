@@ -164,7 +164,7 @@ func (h *Handler) check(r *http.Request, m *message) (*Request, *Fault) {
 		return nil, newFault(CodeInconsistentHeaders,
 			"the body element %s does not match the serviceCode %s in the header", el.Tag, code)
 	}
-	return &Request{Header: *hdr, Body: detach(el), Attachments: m.attachments,
+	return &Request{Header: *hdr, Body: adopt(el), Attachments: m.attachments,
 		inline: m.inline}, nil
 }
 
