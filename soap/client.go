@@ -59,6 +59,14 @@ type Call struct {
 	RepresentedParty *RepresentedParty // optional
 	Body             *etree.Element    // the request element; copied, not changed
 	Attachments      []*Attachment     // sent as SwA, or MTOM when Body has xop:Include
+
+	pending []*Attachment // content SetContent put in Body
+}
+
+// SetContent makes el, an element of c.Body, hold a's content as base64
+// text, encoded while the call is sent. Anything el held before is removed.
+func (c *Call) SetContent(el *etree.Element, a *Attachment) {
+	setContent(el, a, &c.pending)
 }
 
 // Do sends call and returns the response. A SOAP fault comes back as a
@@ -71,7 +79,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 		return nil, errors.New("soap: call without a body")
 	}
 	sent := c.header(call)
-	o := newOutgoing(requestEnvelope(sent, call.Body), call.Attachments)
+	o := newOutgoing(requestEnvelope(sent, call.Body), call.Attachments, call.pending)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bodyReader(o))
 	if err != nil {
@@ -112,8 +120,8 @@ func (c *Client) header(call Call) *Header {
 // bodyReader returns the request body: in memory for a plain envelope,
 // through a pipe for a multipart message so that attachments stream.
 func bodyReader(o *outgoing) io.Reader {
-	if o.boundary == "" {
-		return &onlyReader{b: o.envelope}
+	if o.boundary == "" && len(o.envelope) == 1 {
+		return &onlyReader{b: o.envelope[0].lit}
 	}
 	pr, pw := io.Pipe()
 	go func() {

@@ -165,7 +165,7 @@ func (h *Handler) check(r *http.Request, m *message) (*Request, *Fault) {
 			"the body element %s does not match the serviceCode %s in the header", el.Tag, code)
 	}
 	return &Request{Header: *hdr, Body: adopt(el), Attachments: m.attachments,
-		inline: m.inline}, nil
+		Multipart: m.multipart, MTOM: m.xop, inline: m.inline}, nil
 }
 
 // serve calls the Service, turning a panic into an error so that the
@@ -240,7 +240,7 @@ func sendResponse(w http.ResponseWriter, echo *etree.Element, hdr *Header,
 	resp *Response) Exchange {
 	doc, body := newEnvelope(echo)
 	body.AddChild(detach(resp.Body))
-	o := newOutgoing(doc, resp.Attachments)
+	o := newOutgoing(doc, resp.Attachments, resp.pending)
 	ex := Exchange{Header: hdr, Status: http.StatusOK}
 	w.Header().Set("Content-Type", o.contentType())
 	w.WriteHeader(ex.Status)

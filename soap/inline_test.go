@@ -2,10 +2,13 @@ package soap
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -104,4 +107,65 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSetContent streams content as base64 both ways: the Client's call
+// and the Service's response each carry a photo set with SetContent, large
+// enough to be moved to a file on arrival, plus a small one kept inline.
+func TestSetContent(t *testing.T) {
+	const size = 3 << 20
+	photo := func() *Attachment {
+		return NewAttachmentFunc("", "image/jpeg", size, func() (io.ReadCloser, error) {
+			pr, pw := io.Pipe()
+			go func() { pw.CloseWithError(writePhoto(pw, size, false)) }()
+			return pr, nil
+		})
+	}
+	readSum := func(a *Attachment, err error) string {
+		if err != nil {
+			return err.Error()
+		}
+		rc, err := a.Open()
+		if err != nil {
+			return err.Error()
+		}
+		defer rc.Close()
+		hs := sha256.New()
+		n, err := io.Copy(hs, rc)
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("%d %x", n, hs.Sum(nil))
+	}
+	want := photoSum(size)
+
+	var gotReq, gotSmall string
+	svc := ServiceFunc(func(_ context.Context, req *Request) (*Response, error) {
+		gotReq = readSum(req.Content(req.Body.FindElement("photo")))
+		small, err := req.Content(req.Body.FindElement("small"))
+		if err == nil {
+			b, _ := small.Bytes()
+			gotSmall = string(b)
+		}
+		resp := &Response{Body: NewResponseElement(req)}
+		resp.SetContent(resp.Body.CreateElement("photo"), photo())
+		return resp, nil
+	})
+	srv := httptest.NewServer(&Handler{Service: svc, Provider: bank})
+	defer srv.Close()
+
+	call := testCall(t)
+	call.SetContent(call.Body.CreateElement("photo"), photo())
+	call.SetContent(call.Body.CreateElement("small"), NewAttachment("", "", []byte("tiny")))
+	resp, err := testClient(srv.URL).Do(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Close()
+	if gotReq != want || gotSmall != "tiny" {
+		t.Errorf("service got %s and %q, want %s and tiny", gotReq, gotSmall, want)
+	}
+	if got := readSum(resp.Content(resp.Body.FindElement("photo"))); got != want {
+		t.Errorf("client got %s, want %s", got, want)
+	}
 }

@@ -21,6 +21,7 @@ type message struct {
 	attachments []*Attachment
 	inline      []*Attachment // base64 text moved out of the envelope
 	spool       *spool
+	multipart   bool // the message was multipart/related
 	xop         bool // the root part was application/xop+xml
 }
 
@@ -52,6 +53,7 @@ func readMessage(contentType string, r io.Reader, lim Limits) (*message, *Fault)
 		return m, newFault(CodeInvalidSoap,
 			"SOAP 1.2 (application/soap+xml) is not supported; send SOAP 1.1 as text/xml")
 	case "multipart/related":
+		m.multipart = true
 		return m, m.readMultipart(r, params, lim)
 	}
 	if !strings.HasPrefix(mt, "multipart/") {

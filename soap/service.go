@@ -23,6 +23,11 @@ type Request struct {
 	// message order. Their content is readable until ServeSOAP returns.
 	Attachments []*Attachment
 
+	// Multipart is set when the request came as multipart/related, and
+	// MTOM when its root part was application/xop+xml; a Service may answer
+	// in the form it was asked in.
+	Multipart, MTOM bool
+
 	inline []*Attachment // long base64 text moved out of the envelope
 }
 
@@ -104,6 +109,15 @@ type Response struct {
 
 	inline []*Attachment
 	spool  *spool
+
+	pending []*Attachment // content SetContent put in Body
+}
+
+// SetContent makes el, an element of r.Body, hold a's content as base64
+// text, encoded while the response is written, so that a large photo is
+// never held in memory as text. Anything el held before is removed.
+func (r *Response) SetContent(el *etree.Element, a *Attachment) {
+	setContent(el, a, &r.pending)
 }
 
 // Content returns the binary content of el, an element of a response a
