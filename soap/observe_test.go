@@ -29,6 +29,10 @@ func TestObserve(t *testing.T) {
 		{"unknown service", ourProvider, "text/xml", simpleWith(t), 500, CodeUnknownService,
 			true, false},
 		{"broken XML", producer, "text/xml", simpleWith(t)[:300], 500, CodeInvalidXML, false, false},
+		{"empty body", producer, "text/xml", simpleWith(t, "<ns1:testQuery ", "<!--",
+			"</ns1:testQuery>", "-->"), 500, CodeInvalidBody, true, false},
+		{"bad protocol version", producer, "text/xml", simpleWith(t, ">4.0<", ">3.0<"), 500,
+			CodeInvalidProtocolVersion, false, false},
 		{"multipart", producer, "multipart/related; boundary=BOUNDARY",
 			multipartBody(part{"Content-Type: text/xml", swaEnvelope(t)}), 200, "", true, true},
 	}
