@@ -238,4 +238,100 @@ func soapFault(t *testing.T, rep reply, want string) string {
 	return s
 }
 
-var _ = soap.CodeAccessDenied
+// TestFaults checks the messages that get a SOAP fault instead of a
+// result: callers a channel does not admit, services this adapter does
+// not publish, and bodies that do not match the contract. Each fault
+// comes with HTTP 500 and the request's header echoed. A request without
+// serviceVersion is served.
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	d := srv.demo
+	seller := "KG" + string(d.Owner.PIN)
+	vars := map[string]string{
+		"vin": d.Vehicle.VIN, "certificate": d.CertificateNumber,
+		"seller": string(d.Owner.PIN), "buyer": string(d.Buyer.PIN),
+		"transfer": transferID(1), "order": transferID(2),
+		"jpeg": photo(t, "vin-plate.jpg"), "png": photo(t, "front.png"),
+	}
+	tests := []struct {
+		name   string
+		req    request
+		want   string
+		golden bool
+	}{
+		{"unknown client", request{File: "checkVehicle", Client: stranger},
+			soap.CodeAccessDenied, true},
+		{"inspection subsystem initiates", request{File: "initiateTransfer", Client: inspection,
+			UserID: seller}, soap.CodeAccessDenied, false},
+		{"bank accepts for a buyer", request{File: "acceptTransfer", Client: pilotBank,
+			UserID: seller}, soap.CodeAccessDenied, false},
+		{"citizen lists inspections", request{File: "listPendingInspections", Client: portal,
+			UserID: seller}, soap.CodeAccessDenied, false},
+		{"citizen confirms a payment", request{File: "confirmPayment", Client: portal,
+			UserID: seller}, soap.CodeAccessDenied, false},
+		{"bank reads a certificate", request{File: "getRegistrationCertificate", Client: pilotBank,
+			UserID: seller}, soap.CodeAccessDenied, false},
+		{"narrowed channel initiates", request{File: "initiateTransfer", Client: bankApp,
+			UserID: seller}, soap.CodeAccessDenied, true},
+		{"citizen call without userId", request{File: "initiateTransfer", Client: portal},
+			soap.CodeAccessDenied, true},
+		{"citizen call with a short userId", request{File: "getRegistrationCertificate",
+			Client: portal, UserID: "KG2150519"}, soap.CodeAccessDenied, false},
+		{"citizen call with another country's userId", request{File: "acceptTransfer",
+			Client: portal, UserID: "EE" + string(d.Buyer.PIN)}, soap.CodeAccessDenied, false},
+		{"citizen call with a PIN born in the future", request{File: "uploadVinPhotos",
+			Client: portal, UserID: "KG20101209912345"}, soap.CodeAccessDenied, false},
+		{"unknown service code", request{File: "deleteVehicle", Client: portal},
+			soap.CodeUnknownService, true},
+		{"unknown service version", request{File: "checkVehicle", Client: portal, Version: "v2"},
+			soap.CodeUnknownService, true},
+		{"unknown service for an unknown client", request{File: "deleteVehicle", Client: stranger},
+			soap.CodeUnknownService, false},
+		{"body in another namespace", request{File: "checkVehicle-wrongns", Client: portal},
+			soap.CodeBadRequest, false},
+		{"limit not a number", request{File: "listPendingInspections", Client: inspection,
+			B: map[string]string{"limit": "ten"}}, soap.CodeBadRequest, false},
+		{"paidAt without a time zone", request{File: "confirmPayment", Client: pilotBank,
+			B: map[string]string{"paidAt": "2026-03-10T12:00:00"}}, soap.CodeBadRequest, true},
+		{"photo content not base64", request{File: "uploadVinPhotos", Client: portal, UserID: seller,
+			B: map[string]string{"jpeg": "not*base64!"}}, soap.CodeBadRequest, false},
+		{"photo without content", request{File: "uploadVinPhotos", Client: portal, UserID: seller,
+			B: map[string]string{"png": ""}}, soap.CodeBadRequest, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.req
+			r.ID = "fault-" + strings.ReplaceAll(tc.name, " ", "-")
+			if r.Version == "" {
+				r.Version = "v1"
+			}
+			b := map[string]string{}
+			for k, v := range vars {
+				b[k] = v
+			}
+			for k, v := range tc.req.B {
+				b[k] = v
+			}
+			r.B = b
+			raw := render(t, r)
+			rep := post(t, srv.url, raw)
+			soapFault(t, rep, tc.want)
+			checkEcho(t, headerOf(t, raw), rep.header)
+			if tc.golden {
+				checkGolden(t, "fault-"+strings.ReplaceAll(tc.name, " ", "-"), rep.body)
+			}
+		})
+	}
+
+	// Beside them: without serviceVersion a request is served as v1.
+	for _, version := range []string{"", "v1"} {
+		t.Run("version "+version, func(t *testing.T) {
+			body := exchange(t, srv, request{File: "checkVehicle", Client: portal, ID: "v-" + version,
+				Version: version, B: map[string]string{"vin": srv.demo.Vehicle.VIN}}, adapter.OK)
+			if got := child(body, "vehicle/vin"); got != srv.demo.Vehicle.VIN {
+				t.Errorf("got vehicle %q, want %s", got, srv.demo.Vehicle.VIN)
+			}
+		})
+	}
+}
