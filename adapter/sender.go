@@ -76,18 +76,20 @@ func (s *Service) SendOrders(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, o := range claimed {
-		if err := s.send(ctx, o); err != nil {
+		accepted, err := s.send(ctx, o)
+		if err != nil {
 			return sent, err
 		}
-		if ctx.Err() == nil {
+		if accepted {
 			sent++
 		}
 	}
 	return sent, nil
 }
 
-// send places one order at its bank and records the outcome.
-func (s *Service) send(ctx context.Context, o PaymentOrder) error {
+// send places one order at its bank and records the outcome. It reports
+// whether the bank accepted the order.
+func (s *Service) send(ctx context.Context, o PaymentOrder) (bool, error) {
 	bank, ok := s.banks.Bank(o.BankCode)
 	var (
 		bo      BankOrder
@@ -99,9 +101,9 @@ func (s *Service) send(ctx context.Context, o PaymentOrder) error {
 		callErr = fmt.Errorf("bank %q is not configured or not enabled", o.BankCode)
 	}
 	if ctx.Err() != nil {
-		return nil // shutting down; the lease hands the order to the next run
+		return false, nil // shutting down; the lease hands the order to the next run
 	}
-	return s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, err := tx.PaymentOrder(ctx, o.ID, true)
 		if err != nil {
 			return err
@@ -117,6 +119,7 @@ func (s *Service) send(ctx context.Context, o PaymentOrder) error {
 		}
 		return tx.UpdatePaymentOrder(ctx, cur)
 	})
+	return err == nil && callErr == nil, err
 }
 
 // backoff doubles the wait after each failed attempt, from 2 seconds up to

@@ -102,7 +102,7 @@ func checkConfig(ctx context.Context, out io.Writer, path string, getenv func(st
 		}
 	}
 	fmt.Fprintf(out, "database         %s\n", redactURL(w.databaseURL))
-	fmt.Fprintf(out, "security server  %s (tls settings %v)\n", c.SecurityServerURL, w.outbound != nil)
+	fmt.Fprintf(out, "security server  %s (tls overridable %v)\n", c.SecurityServerURL, w.outbound != nil)
 	fmt.Fprintf(out, "banks            %d; log %s as %s; shutdown within %s\n", len(w.banks),
 		w.logLevel, map[bool]string{true: "text", false: "JSON"}[w.textLog], c.ShutdownTimeout.Duration)
 	if connect {

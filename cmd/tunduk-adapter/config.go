@@ -26,7 +26,7 @@ import (
 // config is the adapter's configuration. It comes from a TOML file
 // (testdata/adapter.toml is a commented sample), then environment
 // variables, then command-line flags: a later source overrides an earlier
-// one, key by key (see settings).
+// one, key by key (see overridable).
 type config struct {
 	Listen               string   `toml:"listen"`
 	OpsListen            string   `toml:"ops_listen"`
@@ -109,10 +109,10 @@ type setting struct {
 	ptr  func(c *config) any // *string, *int or *duration
 }
 
-// settings lists every overridable key. The environment variable
+// overridable lists every overridable key. The environment variable
 // TUNDUK_DATABASE_PASSWORD is not here: it is a secret read by wire, never
 // a flag (flags show in ps).
-var settings = []setting{
+var overridable = []setting{
 	{"listen", "TUNDUK_LISTEN", "address to serve X-Road on", func(c *config) any { return &c.Listen }},
 	{"ops_listen", "TUNDUK_OPS_LISTEN", "address for /healthz, /readyz and /metrics alone",
 		func(c *config) any { return &c.OpsListen }},
@@ -203,7 +203,7 @@ func loadConfigFrom(path string, getenv func(string) string, flags map[string]st
 		return nil, fmt.Errorf("config %s: unknown keys %v", path, un)
 	}
 	c.defaults()
-	for _, s := range settings {
+	for _, s := range overridable {
 		if getenv == nil {
 			break
 		}
@@ -213,7 +213,7 @@ func loadConfigFrom(path string, getenv func(string) string, flags map[string]st
 			}
 		}
 	}
-	for _, s := range settings {
+	for _, s := range overridable {
 		if v, ok := flags[s.flagName()]; ok {
 			if err := s.set(&c, v); err != nil {
 				c.overrideErrs = append(c.overrideErrs, fmt.Errorf("-%s: %w", s.flagName(), err))

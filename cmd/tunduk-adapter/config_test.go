@@ -7,9 +7,6 @@ import (
 	"testing"
 )
 
-// sampleConfig is the demo's configuration; tests start from it.
-const sampleConfig = "../../testdata/adapter.toml"
-
 // env returns a getenv over m.
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }

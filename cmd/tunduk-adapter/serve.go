@@ -39,7 +39,7 @@ func configFlag(fs *flag.FlagSet) *string {
 // values given, by flag name.
 func settingFlags(fs *flag.FlagSet) map[string]string {
 	given := map[string]string{}
-	for _, s := range settings {
+	for _, s := range overridable {
 		name := s.flagName()
 		fs.Func(name, s.help+" (env "+s.env+")", func(v string) error {
 			given[name] = v
