@@ -34,7 +34,7 @@ func cmdUpload(ctx context.Context, args []string) error {
 	for _, c := range levels {
 		total += c * *per
 	}
-	list, err := sales(ctx, env.db.SQL(), total, 5000)
+	list, err := sales(ctx, env.db.SQL(), total, 13)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,6 +41,7 @@ type seller struct {
 	hc                          *http.Client
 	photo                       []byte
 	deadline                    time.Duration
+	polls                       atomic.Int64 // getTransferStatus calls made while waiting
 }
 
 func newSeller(url string, conc int, photo []byte) (*seller, error) {
@@ -126,6 +128,7 @@ func (s *seller) complete(ctx context.Context, v sale) error {
 	deadline := time.Now().Add(s.deadline)
 	for time.Now().Before(deadline) {
 		var st vehicle.GetTransferStatusResponse
+		s.polls.Add(1)
 		if err := s.call(ctx, s.inspection, "", "getTransferStatus",
 			&vehicle.GetTransferStatus{TransferId: id}, &st,
 			func() *vehicle.Result { return st.Result }); err != nil {
@@ -143,15 +146,16 @@ func (s *seller) complete(ctx context.Context, v sale) error {
 	return fmt.Errorf("transfer %s not paid within %s", id, s.deadline)
 }
 
-// sales picks n vehicles of the bulk registry with no transfer yet; each
-// is sold to the owner of the next one.
-func sales(ctx context.Context, db *sql.DB, n int, skip int) ([]sale, error) {
+// sales picks n vehicles of the bulk registry with no transfer yet, from
+// the ids that leave remainder slot by 1500 (so each command draws on
+// vehicles of its own); each is sold to the owner of the next one.
+func sales(ctx context.Context, db *sql.DB, n int, slot int) ([]sale, error) {
 	rows, err := db.QueryContext(ctx, `
 		SELECT v.vin, r.certificate_number, r.owner_pin
 		FROM registrations r JOIN vehicles v ON v.id = r.vehicle_id
-		WHERE r.until IS NULL AND v.vin LIKE '%B______' AND r.vehicle_id % 1500 = 11
+		WHERE r.until IS NULL AND v.vin LIKE '%B______' AND r.vehicle_id % 1500 = $2
 		  AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.vehicle_id = v.id)
-		ORDER BY r.vehicle_id OFFSET $2 LIMIT $1`, n+1, skip)
+		ORDER BY r.vehicle_id LIMIT $1`, n+1, slot)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +204,7 @@ func cmdWrite(ctx context.Context, args []string) error {
 		return err
 	}
 	defer env.stop()
-	list, err := sales(ctx, env.db.SQL(), *n, 0)
+	list, err := sales(ctx, env.db.SQL(), *n, 11)
 	if err != nil {
 		return err
 	}
@@ -242,9 +246,14 @@ func cmdWrite(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("write path: %d re-registrations completed (%d failed) at concurrency %d in %s\n",
 		done.Load(), failed.Load(), *conc, took.Round(time.Millisecond))
-	fmt.Printf("  %.1f completed re-registrations/s; %.1f commits per transfer "+
-		"(every commit on the database in the run, banksim's callbacks and the sender's included)\n",
-		float64(done.Load())/took.Seconds(), float64(after-before)/float64(max(1, done.Load())))
+	per := float64(max(1, done.Load()))
+	fmt.Printf("  %.1f completed re-registrations/s\n", float64(done.Load())/took.Seconds())
+	fmt.Printf("  %.1f commits per transfer on the database, %.1f without the load tool's "+
+		"getTransferStatus polls (%d polls, one read-only transaction each)\n",
+		float64(after-before)/per, float64(after-before-s.polls.Load())/per, s.polls.Load())
+	if m, err := scrape(ctx, env.adapter.url+"/metrics"); err == nil {
+		fmt.Printf("  bank calls: %s\n", m)
+	}
 	if e := firstErr.Load(); e != nil {
 		fmt.Printf("  first failure: %s\n", e)
 	}
@@ -271,6 +280,14 @@ func startSales(ctx context.Context, dbName, config string) (*salesEnv, error) {
 		return nil, err
 	}
 	db, err := registry.Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	// banksim numbers its orders SIM-000001, ... afresh in every process,
+	// so the orders of an earlier run on this database would collide with
+	// the new ones (payment_orders_bank_order_key); retire their ids.
+	_, err = db.SQL().ExecContext(ctx, `UPDATE payment_orders SET bank_order_id = 'old-' || id
+		WHERE bank_order_id LIKE 'SIM-%'`)
 	if err != nil {
 		return nil, err
 	}
@@ -324,4 +341,45 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("loadgen: no VmHWM")
+}
+
+// scrape summarises the adapter's bank call histogram from /metrics.
+func scrape(ctx context.Context, url string) (string, error) {
+	b, err := fetchGet(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	var sum, count float64
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch {
+		case strings.HasPrefix(f[0], "tunduk_adapter_bank_call_duration_seconds_sum"):
+			sum += v
+		case strings.HasPrefix(f[0], "tunduk_adapter_bank_call_duration_seconds_count"):
+			count += v
+		}
+	}
+	if count == 0 {
+		return "none", nil
+	}
+	return fmt.Sprintf("%.0f createPaymentOrder calls, mean %.1f ms, %.1f s in all",
+		count, sum/count*1000, sum), nil
+}
+
+// fetchGet returns the body at url.
+func fetchGet(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
 }
