@@ -1,6 +1,9 @@
 package adapter
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // Photo kinds an inspector expects.
 const (
@@ -17,9 +20,19 @@ type Photo struct {
 	Kind        string
 	ContentType string
 	SHA256      string // hex digest, to spot the same photo reused elsewhere
-	Content     []byte
+	Size        int64  // bytes of content; 0 when unknown before storing
 	UploadedBy  string // masked PIN of the uploader
 	UploadedAt  time.Time
+
+	// Content holds the bytes of a photo read back from the store, and of
+	// a photo to store when Open is nil.
+	Content []byte
+
+	// Open, when set, returns a reader of the content of a photo to store,
+	// from its beginning at each call; a Store streams it in pieces, so a
+	// large photo is never held in memory, and calls it again when it
+	// retries a transaction.
+	Open func() (io.ReadCloser, error)
 }
 
 // Decision is an inspector's verdict on the photos.

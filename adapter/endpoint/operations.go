@@ -99,13 +99,15 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}
 	photos := make([]adapter.PhotoUpload, 0, len(in.Photo))
 	for i, p := range in.Photo {
-		content, err := photoContent(req, i)
+		a, err := photoContent(req, i)
 		if err != nil {
 			return nil, &soap.Fault{Code: soap.CodeBadRequest,
 				String: fmt.Sprintf("photo %d: %v", i+1, err)}
 		}
+		// The domain reads the content through Open as it stores it: a
+		// large photo stays in the temporary file soap spooled it to.
 		photos = append(photos, adapter.PhotoUpload{
-			Kind: p.Kind, ContentType: p.ContentType, Content: content,
+			Kind: p.Kind, ContentType: p.ContentType, Size: a.Size(), Open: a.Open,
 		})
 	}
 	t, n, err := s.domain.UploadVINPhotos(ctx, c, in.TransferId, photos)
@@ -117,10 +119,10 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}, nil
 }
 
-// photoContent returns the bytes of the i-th photo element in whichever form
-// it came: inline base64, a swaRef contentRef naming an attachment, or an
-// MTOM xop:Include inside content.
-func photoContent(req *soap.Request, i int) ([]byte, error) {
+// photoContent returns the content of the i-th photo element in whichever
+// form it came: inline base64, a swaRef contentRef naming an attachment, or
+// an MTOM xop:Include inside content.
+func photoContent(req *soap.Request, i int) (*soap.Attachment, error) {
 	photos := children(req.Body, "photo")
 	if i >= len(photos) {
 		return nil, fmt.Errorf("no photo element %d", i+1)
@@ -141,14 +143,10 @@ func photoContent(req *soap.Request, i int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := a.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("read attachment %q: %w", a.ContentID, err)
-	}
-	if len(b) == 0 {
+	if a.Size() == 0 {
 		return nil, fmt.Errorf("the content is empty")
 	}
-	return b, nil
+	return a, nil
 }
 
 // children returns el's child elements with a local name, in order.
