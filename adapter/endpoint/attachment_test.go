@@ -302,4 +302,3 @@ func TestUploadBadReference(t *testing.T) {
 		})
 	}
 }
-
