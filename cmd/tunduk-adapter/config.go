@@ -35,6 +35,13 @@ type config struct {
 		Payment    duration `toml:"payment"`
 	} `toml:"deadlines"`
 
+	// Photos bound what uploadVinPhotos accepts; zero takes the domain's
+	// defaults (adapter.PhotoRules).
+	Photos struct {
+		MaxCount int `toml:"max_count"`
+		MaxBytes int `toml:"max_bytes"`
+	} `toml:"photos"`
+
 	Channels []struct {
 		Name     string   `toml:"name"`
 		Client   string   `toml:"client"`
@@ -117,6 +124,17 @@ func (c *config) wire() (*wiring, error) {
 		Acceptance: c.Deadlines.Acceptance.Duration, Photos: c.Deadlines.Photos.Duration,
 		Inspection: c.Deadlines.Inspection.Duration, Payment: c.Deadlines.Payment.Duration,
 	}
+
+	// A photo travels as one attachment (or one run of inline base64,
+	// which soap counts the same way), so soap's cap bounds it first.
+	switch p := c.Photos; {
+	case p.MaxCount < 0:
+		fail("photos.max_count: %d, want 0 (the default) or more", p.MaxCount)
+	case p.MaxBytes < 0 || p.MaxBytes > soap.DefaultMaxAttachmentSize:
+		fail("photos.max_bytes: %d, want 0 (the default) to %d", p.MaxBytes,
+			soap.DefaultMaxAttachmentSize)
+	}
+	w.cfg.Photos = adapter.PhotoRules{MaxCount: c.Photos.MaxCount, MaxBytes: c.Photos.MaxBytes}
 
 	roles := map[string]adapter.Role{"citizen": adapter.RoleCitizen, "inspection": adapter.RoleInspector}
 	var channels []endpoint.Channel
