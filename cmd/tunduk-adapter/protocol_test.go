@@ -326,4 +326,3 @@ func TestPhotoConfig(t *testing.T) {
 		})
 	}
 }
-
