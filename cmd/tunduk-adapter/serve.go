@@ -101,9 +101,11 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	ep := endpoint.New(domain, w.channels, log)
+	ep.Journal = db
 	mux := http.NewServeMux()
 	mux.Handle("/xroad", &soap.Handler{
-		Service:  endpoint.New(domain, w.channels, log),
+		Service:  ep,
 		Provider: w.provider,
 		WSDL:     doc,
 	})
