@@ -57,6 +57,10 @@ type Tx interface {
 	UpdateTransfer(ctx context.Context, t Transfer) error
 	// AddEvent appends to a transfer's history.
 	AddEvent(ctx context.Context, e Event) error
+	// OverdueTransfers returns up to limit open transfers whose deadline
+	// is at or before now, oldest deadline first, locked and skipping rows
+	// other transactions hold, so several sweepers share the work.
+	OverdueTransfers(ctx context.Context, now time.Time, limit int) ([]Transfer, error)
 	// Events returns a transfer's history, oldest first.
 	Events(ctx context.Context, transferID string) ([]Event, error)
 
