@@ -57,6 +57,9 @@ type Tx interface {
 	UpdateTransfer(ctx context.Context, t Transfer) error
 	// AddEvent appends to a transfer's history.
 	AddEvent(ctx context.Context, e Event) error
+	// TransfersStartedBy locks the seller's person row and counts the
+	// transfers the seller started at or after since, in any state.
+	TransfersStartedBy(ctx context.Context, seller PIN, since time.Time) (int, error)
 	// OverdueTransfers returns up to limit open transfers whose deadline
 	// is at or before now, oldest deadline first, locked and skipping rows
 	// other transactions hold, so several sweepers share the work.
