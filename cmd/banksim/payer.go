@@ -94,6 +94,7 @@ func (p *payer) confirm(ctx context.Context, o order) error {
 			last = err
 			continue
 		}
+		defer resp.Close()
 		var r vehicle.ConfirmPaymentResponse
 		if err := soap.Unmarshal(resp.Body, &r); err != nil {
 			return fmt.Errorf("decode confirmPaymentResponse: %w", err)

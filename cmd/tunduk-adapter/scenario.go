@@ -44,6 +44,7 @@ func (s *scenario) call(ctx context.Context, client soap.Identifier, userID, cod
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", code, err)
 	}
+	defer r.Close()
 	if err := soap.Unmarshal(r.Body, resp); err != nil {
 		return "", fmt.Errorf("%s: decode response: %w", code, err)
 	}
