@@ -12,6 +12,7 @@ const orderColumns = `id, transfer_id, bank_code, payer_pin, payee_bank_code, pa
 	price, state_fee, service_fee, amount, status, bank_order_id, bank_reference, paid_at,
 	expires_at, attempts, next_attempt_at, last_error, created_at`
 
+// Lookups of payment orders, by id, by transfer and by due time.
 const (
 	queryOrder       = `SELECT ` + orderColumns + ` FROM payment_orders WHERE id = $1`
 	queryOrderLocked = queryOrder + ` FOR UPDATE`
@@ -144,7 +145,9 @@ func (t *tx) UpdatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) err
 // ClaimOrders locks up to limit orders in status New that are due at now,
 // the longest due first, skipping rows other transactions hold. A limit of
 // zero or less claims nothing.
-func (t *tx) ClaimOrders(ctx context.Context, now time.Time, limit int) ([]adapter.PaymentOrder, error) {
+func (t *tx) ClaimOrders(
+	ctx context.Context, now time.Time, limit int,
+) ([]adapter.PaymentOrder, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
