@@ -61,7 +61,7 @@ type Tx interface {
 	// transfers the seller started at or after since, in any state.
 	TransfersStartedBy(ctx context.Context, seller PIN, since time.Time) (int, error)
 	// OverdueTransfers returns up to limit open transfers whose deadline
-	// is at or before now, oldest deadline first, locked and skipping rows
+	// passed before now, oldest deadline first, locked and skipping rows
 	// other transactions hold, so several sweepers share the work.
 	OverdueTransfers(ctx context.Context, now time.Time, limit int) ([]Transfer, error)
 	// Events returns a transfer's history, oldest first.
