@@ -31,8 +31,9 @@ var (
 var defaultHTTPClient = &http.Client{
 	Timeout: 75 * time.Second,
 	Transport: &http.Transport{
-		Proxy:                 nil, // the security server is reached directly
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: nil, // the security server is reached directly
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second,
+			KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 70 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
@@ -44,20 +45,28 @@ var defaultHTTPClient = &http.Client{
 // Client is the consumer side: it posts X-Road requests to our own security
 // server and checks the responses.
 type Client struct {
-	URL    string       // the security server's URL
-	HTTP   *http.Client // nil: a shared pooled client with timeouts
-	Client Identifier   // our member or subsystem, sent as xrd:client
-	NewID  func() string
-	Limits Limits // bounds on responses; zero value: defaults
+	URL    string        // the security server's URL
+	HTTP   *http.Client  // nil: a shared pooled client with timeouts
+	Client Identifier    // our member or subsystem, sent as xrd:client
+	NewID  func() string // message ids; nil: a random UUID per call
+	Limits Limits        // bounds on responses; zero value: defaults
 }
 
 // Call is one request for Client.Do.
 type Call struct {
-	Service          Identifier
+	Service          Identifier        // the SERVICE called, version included
 	UserID, Issue    string            // optional; sent when not empty
 	RepresentedParty *RepresentedParty // optional
-	Body             *etree.Element
-	Attachments      []*Attachment
+	Body             *etree.Element    // the request element; copied, not changed
+	Attachments      []*Attachment     // sent as SwA, or MTOM when Body has xop:Include
+
+	pending []*Attachment // content SetContent put in Body
+}
+
+// SetContent makes el, an element of c.Body, hold a's content as base64
+// text, encoded while the call is sent. Anything el held before is removed.
+func (c *Call) SetContent(el *etree.Element, a *Attachment) {
+	setContent(el, a, &c.pending)
 }
 
 // Do sends call and returns the response. A SOAP fault comes back as a
@@ -70,7 +79,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 		return nil, errors.New("soap: call without a body")
 	}
 	sent := c.header(call)
-	o := newOutgoing(requestEnvelope(sent, call.Body), call.Attachments)
+	o := newOutgoing(requestEnvelope(sent, call.Body), call.Attachments, call.pending)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bodyReader(o))
 	if err != nil {
@@ -111,8 +120,8 @@ func (c *Client) header(call Call) *Header {
 // bodyReader returns the request body: in memory for a plain envelope,
 // through a pipe for a multipart message so that attachments stream.
 func bodyReader(o *outgoing) io.Reader {
-	if o.boundary == "" {
-		return &onlyReader{b: o.envelope}
+	if o.boundary == "" && len(o.envelope) == 1 {
+		return &onlyReader{b: o.envelope[0].lit}
 	}
 	pr, pw := io.Pipe()
 	go func() {
@@ -172,7 +181,7 @@ func readResponse(res *http.Response, sent *Header, lim Limits) (*Response, erro
 		return nil, fmt.Errorf("%w: HTTP status %s", ErrInvalidResponse, res.Status)
 	}
 	m, f := readMessage(res.Header.Get("Content-Type"), res.Body, lim)
-	resp := &Response{Attachments: m.attachments, spool: m.spool}
+	resp := &Response{Attachments: m.attachments, inline: m.inline, spool: m.spool}
 	err := checkReply(m, f, sent, resp)
 	if err != nil {
 		_ = m.spool.remove()
@@ -219,7 +228,7 @@ func checkReply(m *message, f *Fault, sent *Header, resp *Response) error {
 	if want := ResponseName(sent.Service.ServiceCode); el.Tag != want {
 		return fmt.Errorf("%w: body element %s, want %s", ErrInvalidResponse, el.Tag, want)
 	}
-	resp.Body = detach(el)
+	resp.Body = adopt(el)
 	resp.Header = hdr
 	return nil
 }

@@ -74,7 +74,8 @@ func TestClientRoundTrip(t *testing.T) {
 			t.Errorf("got SOAPAction %q, want \"\"", got)
 		}
 		hd := seen.Header
-		uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+		uuidRE := regexp.MustCompile(
+			`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 		if !uuidRE.MatchString(hd.ID) {
 			t.Errorf("got id %q, want a random UUID", hd.ID)
 		}
@@ -157,12 +158,15 @@ func TestClientRefusesBadEcho(t *testing.T) {
 		want   error
 	}{
 		{"intact", func(*etree.Element) {}, "createPaymentOrderResponse", nil},
-		{"unknown element added", func(h *etree.Element) { h.CreateElement("x:extra").CreateAttr("xmlns:x", "urn:x") },
+		{"unknown element added", func(h *etree.Element) {
+			h.CreateElement("x:extra").CreateAttr("xmlns:x", "urn:x")
+		},
 			"createPaymentOrderResponse", nil},
 		{"id changed", set("id", "other"), "createPaymentOrderResponse", ErrHeaderMismatch},
 		{"userId dropped", drop("userId"), "createPaymentOrderResponse", ErrHeaderMismatch},
 		{"issue changed", set("issue", "x"), "createPaymentOrderResponse", ErrHeaderMismatch},
-		{"client changed", set("client/memberCode", "1"), "createPaymentOrderResponse", ErrHeaderMismatch},
+		{"client changed", set("client/memberCode", "1"), "createPaymentOrderResponse",
+			ErrHeaderMismatch},
 		{"service version changed", set("service/serviceVersion", "v2"), "createPaymentOrderResponse",
 			ErrHeaderMismatch},
 		{"party dropped", drop("representedParty"), "createPaymentOrderResponse", ErrHeaderMismatch},

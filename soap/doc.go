@@ -21,6 +21,32 @@
 // serviceCode, or the serviceCode plus "Request"), and finally that the
 // service is ours.
 //
+// Binary content (a photo, say) may come in three forms, and
+// Request.Content reads any of them from the element that carries it: an
+// xop:Include child (MTOM), a cid: reference as text (swaRef), or base64
+// text. Attachments keep their message order; a nested multipart part is
+// kept whole as one attachment.
+//
+// # Faults
+//
+// The codes the Handler sends, by check: Client.InvalidHttpMethod (not a
+// POST), Client.InvalidContentType (no or unsupported Content-Type or
+// charset, a root part that is not text/xml or application/xop+xml, a part
+// without Content-Type, an unknown transfer encoding),
+// Client.MimeParsingFailed (broken multipart), Client.InvalidXml
+// (malformed XML, a DTD, undeclared prefixes), Client.InvalidSoap (not a
+// SOAP 1.1 envelope, SOAP 1.2, SOAP encoding, no Body),
+// Client.InvalidSoapAction, Client.MissingHeader, Client.MissingHeaderField,
+// Client.DuplicateHeaderField, Client.InvalidHeaderField (wrong objectType),
+// Client.InvalidProtocolVersion (not 4.x), Client.InvalidBody (empty or
+// several body elements, text in the Body, an xop:Include naming no part),
+// Client.InconsistentHeaders (body element not named after the
+// serviceCode), Client.UnknownService (the service is not Handler.Provider's),
+// Client.LimitExceeded, and Server.InternalError (the Service failed, or
+// answered with the wrong element; the cause goes to Handler.Observe only).
+// A Service returns its own faults, such as Client.AccessDenied or
+// Client.BadRequest, as *Fault errors.
+//
 // # Limits
 //
 // Everything read from the network is bounded by Limits: the size of the
@@ -29,8 +55,12 @@
 // over a limit gets a Client.LimitExceeded fault with HTTP 500. Attachments
 // larger than Limits.SpoolThreshold are written to temporary files as they
 // arrive, so memory does not grow with their size; the files are removed
-// once the Service returns. Server timeouts (read header, read, idle)
-// belong to the http.Server, which the caller configures.
+// once the Service returns. A run of base64 text in the envelope longer
+// than Limits.InlineThreshold is likewise moved to a temporary file while
+// the XML is read; the tree then holds a placeholder element in its place,
+// which Request.Content reads and Unmarshal sees as empty. Server timeouts
+// (read header, read, write, idle) belong to the http.Server; NewServer
+// returns one with them set.
 //
 // # Consumer side
 //

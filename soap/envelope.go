@@ -18,14 +18,17 @@ type envelope struct {
 }
 
 // readXML reads one XML document from r within lim. charset is the
-// transport's charset parameter ("" when it named none). The error is a
-// *Fault.
-func readXML(r io.Reader, charset string, lim Limits) (*etree.Document, *Fault) {
+// transport's charset parameter ("" when it named none). Long base64 text
+// goes to sp, and the returned attachments hold it. The error is a *Fault.
+func readXML(r io.Reader, charset string, lim Limits, sp *spool) (*etree.Document,
+	[]*Attachment, *Fault) {
 	dr, err := decodeCharset(r, charset)
 	if err != nil {
-		return nil, newFault(CodeInvalidContentType, "%s", strings.TrimPrefix(err.Error(), "soap: "))
+		return nil, nil, newFault(CodeInvalidContentType, "%s",
+			strings.TrimPrefix(err.Error(), "soap: "))
 	}
-	dr = newLimitReader(dr, lim.MaxEnvelopeSize, "envelope size")
+	div := newDiverter(dr, lim.InlineThreshold, lim.MaxAttachmentSize, sp)
+	dr = newLimitReader(div, lim.MaxEnvelopeSize, "envelope size")
 	dr = &elementCounter{r: dr, max: lim.MaxElements}
 
 	doc := etree.NewDocument()
@@ -33,15 +36,15 @@ func readXML(r io.Reader, charset string, lim Limits) (*etree.Document, *Fault) 
 	doc.ReadSettings.MaxDepth = lim.MaxDepth
 	if _, err := doc.ReadFrom(dr); err != nil {
 		if f := limitFault(err); f != nil {
-			return nil, f
+			return nil, nil, f
 		}
 		if errors.Is(err, etree.ErrMaxDepth) {
-			return nil, newFault(CodeLimitExceeded,
+			return nil, nil, newFault(CodeLimitExceeded,
 				"XML nesting depth exceeds the limit of %d", lim.MaxDepth)
 		}
-		return nil, newFault(CodeInvalidXML, "malformed XML: %s", err)
+		return nil, nil, newFault(CodeInvalidXML, "malformed XML: %s", err)
 	}
-	return doc, nil
+	return doc, div.inline, nil
 }
 
 // splitEnvelope checks that doc is one SOAP 1.1 envelope in the

@@ -2,6 +2,7 @@ package soap
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -58,7 +59,8 @@ func checkWellFormed(t *testing.T, r reply) {
 // FuzzEnvelope feeds arbitrary text/xml bodies to a Handler.
 func FuzzEnvelope(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000}}
+	h := &Handler{Service: nopService{}, Provider: producer,
+		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkWellFormed(t, post(t, h, "text/xml", body))
 	})
@@ -71,7 +73,8 @@ func FuzzMultipart(f *testing.F) {
 		part{"Content-Type: text/xml\r\nContent-Transfer-Encoding: quoted-printable", "<a=\r\n/>"},
 		part{"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64", "AAEC"}))
 	h := &Handler{Service: nopService{}, Provider: producer,
-		Limits: Limits{MaxElements: 2000, SpoolThreshold: 64, TempDir: f.TempDir()}}
+		Limits: Limits{MaxElements: 2000, SpoolThreshold: 64, InlineThreshold: 32,
+			TempDir: f.TempDir()}}
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		checkWellFormed(t, post(t, h, ct, body))
 	})
@@ -81,10 +84,13 @@ func FuzzMultipart(f *testing.F) {
 // checks that whatever comes back echoes the header exactly.
 func FuzzHeaderEcho(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
-	h := &Handler{Service: nopService{}, Provider: producer, Limits: Limits{MaxElements: 2000}}
+	h := &Handler{Service: nopService{}, Provider: producer,
+		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, seed []byte) {
 		inner := seed
-		if i, j := bytes.Index(seed, []byte("Header>")), bytes.LastIndex(seed, []byte("</SOAP-ENV:Header")); i >= 0 && j > i {
+		i := bytes.Index(seed, []byte("Header>"))
+		j := bytes.LastIndex(seed, []byte("</SOAP-ENV:Header"))
+		if i >= 0 && j > i {
 			inner = seed[i+len("Header>") : j]
 		}
 		msg := []byte(`<e:Envelope xmlns:e="` + NSEnvelope + `" xmlns:xroad="` + NSXRoad +
@@ -102,6 +108,34 @@ func FuzzHeaderEcho(f *testing.F) {
 		}
 		if d := sameTree(doc.FindElement("/Envelope/Header"), got); d != "" {
 			t.Fatalf("echo differs: %s", d)
+		}
+	})
+}
+
+// FuzzClientResponse feeds arbitrary responses to the Client's reader: it
+// must return a response or an error, never panic, and never accept a
+// response whose header does not echo the request's.
+func FuzzClientResponse(f *testing.F) {
+	sent := &Header{Client: ourProvider, Service: producer.Service("testQuery", ""),
+		ID: "1234567890", UserID: "EE37702211234", ProtocolVersion: "4.0"}
+	addCorpus(f, func(ct string) bool { return true }, true)
+	ok := requestEnvelope(sent, etree.NewElement("testQueryResponse"))
+	f.Add("text/xml", serialize(ok))
+	f.Add("multipart/related; boundary=BOUNDARY", multipartBody(
+		part{"Content-Type: text/xml", string(serialize(ok))},
+		part{"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64", "AAEC"}))
+	lim := Limits{MaxElements: 2000, SpoolThreshold: 64, InlineThreshold: 32,
+		TempDir: f.TempDir()}.withDefaults()
+	f.Fuzz(func(t *testing.T, ct string, body []byte) {
+		res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {ct}},
+			Body: io.NopCloser(bytes.NewReader(body))}
+		resp, err := readResponse(res, sent, lim)
+		if err != nil {
+			return
+		}
+		defer resp.Close()
+		if compareHeaders(sent, resp.Header) != nil || resp.Body == nil {
+			t.Fatalf("accepted a response that does not echo the request")
 		}
 	})
 }

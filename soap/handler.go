@@ -49,7 +49,7 @@ var _ http.Handler = (*Handler)(nil)
 // Exchange describes one handled message, for logging and metrics.
 type Exchange struct {
 	// Header is the request's X-Road header when it could be read and
-	// passed the checks; nil otherwise.
+	// passed the header checks; nil otherwise.
 	Header *Header
 
 	FaultCode   string // fault code sent; "" for a normal response
@@ -108,14 +108,18 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request) Exchange {
 
 	var echo *etree.Element
 	if m.env != nil && m.env.header != nil {
+		if hasInline(m.env.header) {
+			return sendFault(w, nil, nil, newFault(CodeLimitExceeded,
+				"a header field holds more than %d bytes of text", lim.InlineThreshold))
+		}
 		echo = detach(m.env.header)
 	}
 	if f != nil {
 		return sendFault(w, echo, nil, f)
 	}
-	req, f := h.check(r, m)
+	req, hdr, f := h.check(r, m)
 	if f != nil {
-		return sendFault(w, echo, nil, f)
+		return sendFault(w, echo, hdr, f)
 	}
 	if h.Provider.XRoadInstance == "" {
 		return sendInternal(w, echo, &req.Header, errors.New("soap: Handler.Provider is not set"))
@@ -138,29 +142,32 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request) Exchange {
 	return sendResponse(w, echo, &req.Header, resp)
 }
 
-// check applies the message-level checks and builds the Request.
-func (h *Handler) check(r *http.Request, m *message) (*Request, *Fault) {
+// check applies the message-level checks and builds the Request. The
+// header is returned with a fault when it was valid, for Observe.
+func (h *Handler) check(r *http.Request, m *message) (*Request, *Header, *Fault) {
 	if f := checkSOAPAction(r.Header); f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	if m.env.header == nil {
-		return nil, newFault(CodeMissingHeader,
+		return nil, nil, newFault(CodeMissingHeader,
 			"the SOAP message has no Header; X-Road requires client, service, id and "+
 				"protocolVersion there")
 	}
 	hdr, f := readHeader(m.env.header)
 	if f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	el, f := m.env.bodyElement()
 	if f != nil {
-		return nil, f
+		return nil, hdr, f
 	}
 	if code := hdr.Service.ServiceCode; el.Tag != code && el.Tag != code+"Request" {
-		return nil, newFault(CodeInconsistentHeaders,
+		return nil, hdr, newFault(CodeInconsistentHeaders,
 			"the body element %s does not match the serviceCode %s in the header", el.Tag, code)
 	}
-	return &Request{Header: *hdr, Body: detach(el), Attachments: m.attachments}, nil
+	req := &Request{Header: *hdr, Body: adopt(el), Attachments: m.attachments,
+		Multipart: m.multipart, MTOM: m.xop, inline: m.inline}
+	return req, &req.Header, nil
 }
 
 // serve calls the Service, turning a panic into an error so that the
@@ -231,10 +238,11 @@ func sendInternal(w http.ResponseWriter, echo *etree.Element, hdr *Header, err e
 }
 
 // sendResponse writes resp with HTTP status 200.
-func sendResponse(w http.ResponseWriter, echo *etree.Element, hdr *Header, resp *Response) Exchange {
+func sendResponse(w http.ResponseWriter, echo *etree.Element, hdr *Header,
+	resp *Response) Exchange {
 	doc, body := newEnvelope(echo)
 	body.AddChild(detach(resp.Body))
-	o := newOutgoing(doc, resp.Attachments)
+	o := newOutgoing(doc, resp.Attachments, resp.pending)
 	ex := Exchange{Header: hdr, Status: http.StatusOK}
 	w.Header().Set("Content-Type", o.contentType())
 	w.WriteHeader(ex.Status)

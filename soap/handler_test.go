@@ -30,7 +30,8 @@ func TestHandlerServes(t *testing.T) {
 		t.Errorf("echoed header differs: %s", d)
 	}
 	el := r.doc.FindElement("/Envelope/Body/*")
-	if el == nil || el.Tag != "testQueryResponse" || el.NamespaceURI() != "http://cosumer.ee.xroad.net" {
+	if el == nil || el.Tag != "testQueryResponse" ||
+		el.NamespaceURI() != "http://cosumer.ee.xroad.net" {
 		t.Fatalf("got body %v, want {http://cosumer.ee.xroad.net}testQueryResponse", el)
 	}
 	if len(svc.got) != 1 {

@@ -13,8 +13,10 @@ func TestIdentifierString(t *testing.T) {
 		want string
 	}{
 		{ourProvider, "central-server/GOV/70000005/vehicles-service"},
-		{ourProvider.Service("checkVehicle", "v1"), "central-server/GOV/70000005/vehicles-service/checkVehicle/v1"},
-		{ourProvider.Service("checkVehicle", ""), "central-server/GOV/70000005/vehicles-service/checkVehicle"},
+		{ourProvider.Service("checkVehicle", "v1"),
+			"central-server/GOV/70000005/vehicles-service/checkVehicle/v1"},
+		{ourProvider.Service("checkVehicle", ""),
+			"central-server/GOV/70000005/vehicles-service/checkVehicle"},
 		{Identifier{ObjectType: TypeMember, XRoadInstance: "central-server", MemberClass: "COM",
 			MemberCode: "10000001"}, "central-server/COM/10000001"},
 		{Identifier{ObjectType: TypeServer, XRoadInstance: "i", MemberClass: "c", MemberCode: "m",
@@ -57,7 +59,8 @@ func TestParseSubsystem(t *testing.T) {
 
 func TestSubsystemAndService(t *testing.T) {
 	svc := ourProvider.Service("getVinPhotos", "v1")
-	if svc.ObjectType != TypeService || svc.ServiceCode != "getVinPhotos" || svc.ServiceVersion != "v1" {
+	if svc.ObjectType != TypeService || svc.ServiceCode != "getVinPhotos" ||
+		svc.ServiceVersion != "v1" {
 		t.Errorf("got %+v", svc)
 	}
 	if got := svc.Subsystem(); got != ourProvider {

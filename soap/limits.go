@@ -35,6 +35,14 @@ type Limits struct {
 	// Default 100000.
 	MaxElements int
 
+	// InlineThreshold is the length above which a run of base64 text in
+	// the envelope (a photo sent inline, say) is moved to a temporary file
+	// as it arrives and replaced in the tree by a placeholder element that
+	// Request.Content reads; a longer run that is not base64 gets
+	// Client.LimitExceeded. Such a run counts against MaxAttachmentSize,
+	// not MaxEnvelopeSize. Default 1 MiB.
+	InlineThreshold int64
+
 	// SpoolThreshold is the size above which an attachment is written to a
 	// temporary file instead of being kept in memory. Default 256 KiB.
 	SpoolThreshold int64
@@ -52,6 +60,7 @@ const (
 	DefaultMaxDepth          = 64
 	DefaultMaxElements       = 100000
 	DefaultSpoolThreshold    = 256 << 10
+	DefaultInlineThreshold   = 1 << 20
 )
 
 // withDefaults returns l with every unset field at its default.
@@ -73,6 +82,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxElements <= 0 {
 		l.MaxElements = DefaultMaxElements
+	}
+	if l.InlineThreshold <= 0 {
+		l.InlineThreshold = DefaultInlineThreshold
 	}
 	if l.SpoolThreshold <= 0 {
 		l.SpoolThreshold = DefaultSpoolThreshold

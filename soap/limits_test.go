@@ -137,21 +137,60 @@ func TestSpool(t *testing.T) {
 	}
 }
 
-// TestLargeAttachmentMemory streams a 20 MiB attachment as SwA (binary and
-// base64) and as MTOM, and checks through runtime memory statistics that
-// the heap grows by far less than the attachment.
+// TestLargeAttachmentMemory streams a 20 MiB photo as SwA (binary and
+// base64), as MTOM and inline as base64 text, and checks through runtime
+// memory statistics that the heap grows by far less than the photo.
 func TestLargeAttachmentMemory(t *testing.T) {
 	const size = 20 << 20
-	mtomEnv := strings.Replace(swaEnvelope(t), `<ns1:test xmlns:ns1="http://cosumer.ee.xroad.net" />`,
+	swa := swaEnvelope(t)
+	mtom := strings.Replace(swa, `<ns1:test xmlns:ns1="http://cosumer.ee.xroad.net" />`,
 		`<ns1:test xmlns:ns1="http://cosumer.ee.xroad.net"><xop:Include xmlns:xop="`+NSXOP+
 			`" href="cid:photo%40x"/></ns1:test>`, 1)
+	inline := strings.SplitN(string(simpleWith(t)), "foo", 2)
+	multipartOf := func(rootType, env, cte string) func(io.Writer) error {
+		return func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "--BOUNDARY\r\nContent-Type: %s\r\n\r\n%s\r\n"+
+				"--BOUNDARY\r\nContent-Type: image/jpeg\r\nContent-ID: <photo@x>\r\n"+
+				"Content-Transfer-Encoding: %s\r\n\r\n", rootType, env, cte)
+			if err == nil {
+				err = writePhoto(w, size, cte == "base64")
+			}
+			if err == nil {
+				_, err = io.WriteString(w, "\r\n--BOUNDARY--\r\n")
+			}
+			return err
+		}
+	}
+	first := func(req *Request) (*Attachment, error) {
+		if len(req.Attachments) != 1 {
+			return nil, fmt.Errorf("got %d attachments, want 1", len(req.Attachments))
+		}
+		return req.Attachments[0], nil
+	}
 	tests := []struct {
-		name, ct, rootType, env, cte string
+		name, ct string
+		write    func(io.Writer) error
+		pick     func(*Request) (*Attachment, error)
 	}{
-		{"SwA binary", "multipart/related; boundary=BOUNDARY", "text/xml", swaEnvelope(t), "binary"},
-		{"SwA base64", "multipart/related; boundary=BOUNDARY", "text/xml", swaEnvelope(t), "base64"},
+		{"SwA binary", "multipart/related; boundary=BOUNDARY",
+			multipartOf("text/xml", swa, "binary"), first},
+		{"SwA base64", "multipart/related; boundary=BOUNDARY",
+			multipartOf("text/xml", swa, "base64"), first},
 		{"MTOM", `multipart/related; boundary=BOUNDARY; type="application/xop+xml"`,
-			`application/xop+xml; type="text/xml"`, mtomEnv, "binary"},
+			multipartOf(`application/xop+xml; type="text/xml"`, mtom, "binary"),
+			func(req *Request) (*Attachment, error) { return req.Content(req.Body) }},
+		{"inline", "text/xml", func(w io.Writer) error {
+			_, err := io.WriteString(w, inline[0])
+			if err == nil {
+				err = writePhoto(w, size, true)
+			}
+			if err == nil {
+				_, err = io.WriteString(w, inline[1])
+			}
+			return err
+		}, func(req *Request) (*Attachment, error) {
+			return req.Content(req.Body.FindElement("request/name"))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,15 +198,9 @@ func TestLargeAttachmentMemory(t *testing.T) {
 			var sum string
 			svc := ServiceFunc(func(_ context.Context, req *Request) (*Response, error) {
 				growth = heapNow() - baseline
-				if len(req.Attachments) != 1 {
-					return nil, fmt.Errorf("got %d attachments, want 1", len(req.Attachments))
-				}
-				a := req.Attachments[0]
-				if len(includes(req.Body)) > 0 {
-					var err error
-					if a, err = req.Content(req.Body); err != nil {
-						return nil, err
-					}
+				a, err := tt.pick(req)
+				if err != nil {
+					return nil, err
 				}
 				rc, err := a.Open()
 				if err != nil {
@@ -186,15 +219,7 @@ func TestLargeAttachmentMemory(t *testing.T) {
 			pr, pw := io.Pipe()
 			go func() {
 				bw := bufio.NewWriterSize(pw, 64<<10)
-				_, err := fmt.Fprintf(bw, "--BOUNDARY\r\nContent-Type: %s\r\n\r\n%s\r\n"+
-					"--BOUNDARY\r\nContent-Type: image/jpeg\r\nContent-ID: <photo@x>\r\n"+
-					"Content-Transfer-Encoding: %s\r\n\r\n", tt.rootType, tt.env, tt.cte)
-				if err == nil {
-					err = writePhoto(bw, size, tt.cte == "base64")
-				}
-				if err == nil {
-					_, err = io.WriteString(bw, "\r\n--BOUNDARY--\r\n")
-				}
+				err := tt.write(bw)
 				if err == nil {
 					err = bw.Flush()
 				}
@@ -214,7 +239,7 @@ func TestLargeAttachmentMemory(t *testing.T) {
 			}
 			t.Logf("heap growth %d bytes", growth)
 			if growth > size/10 {
-				t.Errorf("got heap growth %d bytes for a %d byte attachment, want under %d",
+				t.Errorf("got heap growth %d bytes for a %d byte photo, want under %d",
 					growth, size, size/10)
 			}
 		})

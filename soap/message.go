@@ -19,7 +19,9 @@ import (
 type message struct {
 	env         *envelope
 	attachments []*Attachment
+	inline      []*Attachment // base64 text moved out of the envelope
 	spool       *spool
+	multipart   bool // the message was multipart/related
 	xop         bool // the root part was application/xop+xml
 }
 
@@ -51,6 +53,7 @@ func readMessage(contentType string, r io.Reader, lim Limits) (*message, *Fault)
 		return m, newFault(CodeInvalidSoap,
 			"SOAP 1.2 (application/soap+xml) is not supported; send SOAP 1.1 as text/xml")
 	case "multipart/related":
+		m.multipart = true
 		return m, m.readMultipart(r, params, lim)
 	}
 	if !strings.HasPrefix(mt, "multipart/") {
@@ -69,7 +72,8 @@ func (m *message) tryEnvelope(r io.Reader, lim Limits) {
 
 // readEnvelope reads the SOAP envelope from r.
 func (m *message) readEnvelope(r io.Reader, charset string, lim Limits) *Fault {
-	doc, f := readXML(r, charset, lim)
+	doc, inline, f := readXML(r, charset, lim, m.spool)
+	m.inline = inline
 	if f != nil {
 		return f
 	}

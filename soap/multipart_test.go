@@ -54,12 +54,14 @@ func TestMultipart(t *testing.T) {
 				{"Content-Type: text/xml\r\nContent-ID: <root@x>", env},
 				{"Content-Type: text/plain\r\nContent-ID: <c@x>", "third"},
 			}, []string{"first", "third"}, []string{"a@x", "c@x"}},
-		{"start without brackets, Content-ID with", `multipart/related; boundary=BOUNDARY; start="root@x"`,
+		{"start without brackets, Content-ID with",
+			`multipart/related; boundary=BOUNDARY; start="root@x"`,
 			[]part{
 				{"Content-Type: text/plain", "first"},
 				{"Content-Type: text/xml\r\nContent-ID: <root@x>", env},
 			}, []string{"first"}, []string{""}},
-		{"start with brackets, Content-ID without", `multipart/related; boundary=BOUNDARY; start="<root@x>"`,
+		{"start with brackets, Content-ID without",
+			`multipart/related; boundary=BOUNDARY; start="<root@x>"`,
 			[]part{
 				{"Content-ID: root@x\r\nContent-Type: text/xml", env},
 				{"Content-Type: text/plain", "second"},
@@ -184,7 +186,8 @@ func TestMTOM(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("got %d %s, want 200\n%s", r.status, r.fault(), r.body)
 	}
-	if want := "text/plain; charset=UTF-8; name=attachment.txt=foobar"; len(got) != 1 || got[0] != want {
+	want := "text/plain; charset=UTF-8; name=attachment.txt=foobar"
+	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %q, want [%q]", got, want)
 	}
 

@@ -1,13 +1,16 @@
 package soap
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/textproto"
+	"strconv"
 
 	"github.com/beevik/etree"
 )
@@ -15,16 +18,24 @@ import (
 // outgoing is a message ready to be written: the envelope, and the
 // attachments that make it multipart/related when there are any.
 type outgoing struct {
-	envelope    []byte
+	envelope    []segment // literal XML and base64 content streamed in between
 	attachments []*Attachment
 	mtom        bool   // the body holds xop:Include, so the root is application/xop+xml
 	boundary    string // multipart boundary; "" for text/xml
 	rootID      string
 }
 
-// newOutgoing prepares doc and atts for writing.
-func newOutgoing(doc *etree.Document, atts []*Attachment) *outgoing {
-	o := &outgoing{envelope: serialize(doc), attachments: atts}
+// segment is a piece of an outgoing envelope: literal bytes, or the base64
+// text of an attachment's content.
+type segment struct {
+	lit []byte
+	att *Attachment
+}
+
+// newOutgoing prepares doc and atts for writing; inline holds the content
+// that pending placeholders in doc stand for.
+func newOutgoing(doc *etree.Document, atts, inline []*Attachment) *outgoing {
+	o := &outgoing{envelope: splitPending(doc, inline), attachments: atts}
 	if len(atts) == 0 {
 		return o
 	}
@@ -61,7 +72,7 @@ func (o *outgoing) contentType() string {
 func (o *outgoing) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: w}
 	if o.boundary == "" {
-		_, err := cw.Write(o.envelope)
+		err := o.writeEnvelope(cw)
 		return cw.n, err
 	}
 
@@ -80,7 +91,7 @@ func (o *outgoing) WriteTo(w io.Writer) (int64, error) {
 		"Content-Id":                {"<" + o.rootID + ">"},
 	})
 	if err == nil {
-		_, err = pw.Write(o.envelope)
+		err = o.writeEnvelope(pw)
 	}
 	for i, a := range o.attachments {
 		if err != nil {
@@ -92,6 +103,92 @@ func (o *outgoing) WriteTo(w io.Writer) (int64, error) {
 		err = mw.Close()
 	}
 	return cw.n, err
+}
+
+// writeEnvelope writes the envelope, encoding inline content as it goes.
+func (o *outgoing) writeEnvelope(w io.Writer) error {
+	for _, s := range o.envelope {
+		if s.att == nil {
+			if _, err := w.Write(s.lit); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := writeBase64(w, s.att); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBase64 writes a's content to w as base64 text.
+func writeBase64(w io.Writer, a *Attachment) error {
+	rc, err := a.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	enc := base64.NewEncoder(base64.StdEncoding, w)
+	if _, err := io.Copy(enc, rc); err != nil {
+		return fmt.Errorf("soap: write inline content: %w", err)
+	}
+	return enc.Close()
+}
+
+// pendingTag is the local name, in NSInline, of the placeholder that
+// SetContent puts where content is to be streamed as base64.
+const pendingTag = "pending"
+
+// splitPending serialises doc, cutting it where pending placeholders stand
+// so that the content they name is streamed in their place.
+func splitPending(doc *etree.Document, inline []*Attachment) []segment {
+	var marks []*etree.Element
+	var walk func(*etree.Element)
+	walk = func(e *etree.Element) {
+		for _, c := range e.ChildElements() {
+			if is(c, NSInline, pendingTag) {
+				marks = append(marks, c)
+				continue
+			}
+			walk(c)
+		}
+	}
+	walk(&doc.Element)
+	if len(marks) == 0 {
+		return []segment{{lit: serialize(doc)}}
+	}
+
+	// Replace each placeholder by a token no content can contain, then cut
+	// the serialised text at the tokens.
+	token := "soap-pending-" + randomHex(8) + "-"
+	var order []*Attachment
+	for _, m := range marks {
+		n, err := strconv.Atoi(m.SelectAttrValue("n", ""))
+		if err != nil || n < 0 || n >= len(inline) {
+			continue // not ours to fill: it is dropped
+		}
+		p := m.Parent()
+		p.InsertChildAt(m.Index(), etree.NewText(token))
+		order = append(order, inline[n])
+		p.RemoveChild(m)
+	}
+	parts := bytes.Split(serialize(doc), []byte(token))
+	segs := []segment{{lit: parts[0]}}
+	for i, a := range order {
+		segs = append(segs, segment{att: a}, segment{lit: parts[i+1]})
+	}
+	return segs
+}
+
+// setContent makes el's content the base64 text of a, recorded in inline.
+func setContent(el *etree.Element, a *Attachment, inline *[]*Attachment) {
+	for _, t := range append([]etree.Token(nil), el.Child...) {
+		el.RemoveChild(t)
+	}
+	p := el.CreateElement("i:" + pendingTag)
+	p.CreateAttr("xmlns:i", NSInline)
+	p.CreateAttr("n", strconv.Itoa(len(*inline)))
+	*inline = append(*inline, a)
 }
 
 // writePart writes attachment a as the next part of mw.

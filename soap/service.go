@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -21,6 +22,13 @@ type Request struct {
 	// Attachments are the message's MIME parts besides the envelope, in
 	// message order. Their content is readable until ServeSOAP returns.
 	Attachments []*Attachment
+
+	// Multipart is set when the request came as multipart/related, and
+	// MTOM when its root part was application/xop+xml; a Service may answer
+	// in the form it was asked in.
+	Multipart, MTOM bool
+
+	inline []*Attachment // long base64 text moved out of the envelope
 }
 
 // Attachment returns the attachment that ref names (a Content-ID with or
@@ -31,13 +39,27 @@ func (r *Request) Attachment(ref string) *Attachment {
 
 // Content returns the binary content of el in whichever of the three forms
 // it came: an xop:Include child (MTOM), a cid: reference as text (swaRef),
-// or base64 text (inline). The inline form is decoded into memory. The
+// or base64 text (inline). Long inline text was moved to a temporary file
+// while the message was read (see Limits.InlineThreshold) and is decoded
+// from there as it is read; short inline text is decoded into memory. The
 // error is a Client.BadRequest fault that names el.
 func (r *Request) Content(el *etree.Element) (*Attachment, error) {
+	return content(el, r.Attachments, r.inline)
+}
+
+// content implements Request.Content and Response.Content.
+func content(el *etree.Element, atts, inline []*Attachment) (*Attachment, error) {
+	if ref := inlineRef(el); ref != nil {
+		n, err := strconv.Atoi(ref.SelectAttrValue("n", ""))
+		if err != nil || n < 0 || n >= len(inline) {
+			return nil, NewFault(CodeBadRequest, "%s: unknown inline content", el.Tag)
+		}
+		return inline[n], nil
+	}
 	for _, c := range el.ChildElements() {
 		if is(c, NSXOP, "Include") {
 			href := c.SelectAttrValue("href", "")
-			if a := r.Attachment(href); a != nil {
+			if a := findAttachment(atts, href); a != nil {
 				return a, nil
 			}
 			return nil, NewFault(CodeBadRequest, "%s: xop:Include %q names no attachment", el.Tag, href)
@@ -46,7 +68,7 @@ func (r *Request) Content(el *etree.Element) (*Attachment, error) {
 
 	text := strings.TrimSpace(el.Text())
 	if len(text) > 4 && strings.EqualFold(text[:4], "cid:") {
-		if a := r.Attachment(text); a != nil {
+		if a := findAttachment(atts, text); a != nil {
 			return a, nil
 		}
 		return nil, NewFault(CodeBadRequest, "%s: %q names no attachment", el.Tag, text)
@@ -85,7 +107,23 @@ type Response struct {
 	// Handler ignores it and echoes the request's.
 	Header *Header
 
-	spool *spool
+	inline []*Attachment
+	spool  *spool
+
+	pending []*Attachment // content SetContent put in Body
+}
+
+// SetContent makes el, an element of r.Body, hold a's content as base64
+// text, encoded while the response is written, so that a large photo is
+// never held in memory as text. Anything el held before is removed.
+func (r *Response) SetContent(el *etree.Element, a *Attachment) {
+	setContent(el, a, &r.pending)
+}
+
+// Content returns the binary content of el, an element of a response a
+// Client received, as Request.Content does.
+func (r *Response) Content(el *etree.Element) (*Attachment, error) {
+	return content(el, r.Attachments, r.inline)
 }
 
 // Close removes the temporary files holding the attachments of a response

@@ -39,6 +39,34 @@ func detach(el *etree.Element) *etree.Element {
 	return c
 }
 
+// adopt takes el out of its tree without copying it, declaring on it the
+// namespaces that were in scope there. It is detach for an element whose
+// tree is not needed any more, and costs nothing per descendant.
+func adopt(el *etree.Element) *etree.Element {
+	declared := map[string]bool{}
+	for _, a := range el.Attr {
+		if p, ok := nsDecl(a); ok {
+			declared[p] = true
+		}
+	}
+	var inherited []etree.Attr
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		for _, a := range p.Attr {
+			if prefix, ok := nsDecl(a); ok && !declared[prefix] {
+				declared[prefix] = true
+				inherited = append(inherited, a)
+			}
+		}
+	}
+	if p := el.Parent(); p != nil {
+		p.RemoveChild(el)
+	}
+	for _, a := range inherited {
+		el.CreateAttr(a.FullKey(), a.Value)
+	}
+	return el
+}
+
 // nsDecl reports whether a declares a namespace, and which prefix ("" for
 // the default namespace).
 func nsDecl(a etree.Attr) (prefix string, ok bool) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,6 +60,14 @@ func result(code, text string) *bank.Result {
 	return &bank.Result{Code: code, Message: []*bank.LocalizedText{{Value: &t, Lang: "en"}}}
 }
 
+// refusal is the result code for an order the ledger would not change.
+func refusal(err error) string {
+	if errors.Is(err, errNoOrder) {
+		return "ORDER_NOT_FOUND"
+	}
+	return "INVALID_STATE"
+}
+
 func (s *bankService) create(req *soap.Request) (any, error) {
 	in, err := decode[bank.CreatePaymentOrder](req)
 	if err != nil {
@@ -114,15 +123,17 @@ func (s *bankService) cancel(req *soap.Request) (any, error) {
 		return nil, err
 	}
 	o, err := s.ledger.update(in.OrderId, func(o *order) error {
-		if o.Status == statusPaid {
-			return fmt.Errorf("order %s is paid", o.OrderID)
+		// Only an order nobody has paid can be withdrawn; a refunded one
+		// was paid and stays on the books as refunded.
+		if o.Status != statusCreated && o.Status != statusCancelled {
+			return fmt.Errorf("order %s is %s", o.OrderID, o.Status)
 		}
 		o.Status = statusCancelled
 		return nil
 	})
 	if err != nil {
 		return &bank.CancelPaymentOrderResponse{
-			Result: result("INVALID_STATE", err.Error()), OrderId: in.OrderId, Status: o.Status,
+			Result: result(refusal(err), err.Error()), OrderId: in.OrderId, Status: o.Status,
 		}, nil
 	}
 	return &bank.CancelPaymentOrderResponse{
@@ -152,7 +163,7 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 	})
 	if err != nil {
 		return &bank.RefundPaymentResponse{
-			Result: result("INVALID_STATE", err.Error()), OrderId: in.OrderId, Status: o.Status,
+			Result: result(refusal(err), err.Error()), OrderId: in.OrderId, Status: o.Status,
 		}, nil
 	}
 	return &bank.RefundPaymentResponse{
