@@ -54,18 +54,9 @@ type rpBanks struct{}
 
 func (rpBanks) Bank(code string) (adapter.Bank, bool) { return nil, code == "PILOT" }
 
-func mustID(tb testing.TB, path string) soap.Identifier {
-	tb.Helper()
-	id, err := soap.ParseSubsystem(path)
-	if err != nil {
-		tb.Fatalf("identifier %s: %v", path, err)
-	}
-	return id
-}
-
 const (
-	portal    = "central-server/GOV/70000001/tunduk-portal"
-	mobileApp = "central-server/COM/60000001/mobile-app"
+	rpPortal    = "central-server/GOV/70000001/tunduk-portal"
+	rpMobileApp = "central-server/COM/60000001/mobile-app"
 )
 
 func rpNew(tb testing.TB) *rpWorld {
@@ -75,10 +66,10 @@ func rpNew(tb testing.TB) *rpWorld {
 	if w.demo, err = registry.SeedDemo(context.Background(), w.db, 1); err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
-	w.provider = mustID(tb, "central-server/GOV/70000005/vehicle-reregistration")
+	w.provider = mustID("central-server/GOV/70000005/vehicle-reregistration")
 	channels, err := endpoint.NewChannels([]endpoint.Channel{
-		{Name: "portal", Client: mustID(tb, portal), Role: adapter.RoleCitizen},
-		{Name: "app", Client: mustID(tb, mobileApp), Role: adapter.RoleCitizen},
+		{Name: "portal", Client: mustID(rpPortal), Role: adapter.RoleCitizen},
+		{Name: "app", Client: mustID(rpMobileApp), Role: adapter.RoleCitizen},
 	})
 	if err != nil {
 		tb.Fatalf("channels: %v", err)
@@ -102,7 +93,7 @@ func (w *rpWorld) send(tb testing.TB, client, id, userID string, body any) ([]by
 	if err != nil {
 		tb.Fatalf("marshal: %v", err)
 	}
-	c := &soap.Client{URL: w.url, Client: mustID(tb, client), NewID: func() string { return id }}
+	c := &soap.Client{URL: w.url, Client: mustID(client), NewID: func() string { return id }}
 	code := el.Tag
 	resp, err := c.Do(context.Background(), soap.Call{
 		Service: w.provider.Service(code, "v1"), UserID: userID, Body: el,
@@ -166,12 +157,12 @@ func TestReplays(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			replies[i], errs[i] = w.send(t, portal, id, seller, w.initiation("350000.00"))
+			replies[i], errs[i] = w.send(t, rpPortal, id, seller, w.initiation("350000.00"))
 		}()
 	}
 	wg.Wait()
 	for i := 8; i < 10; i++ {
-		replies[i], errs[i] = w.send(t, portal, id, seller, w.initiation("350000.00"))
+		replies[i], errs[i] = w.send(t, rpPortal, id, seller, w.initiation("350000.00"))
 	}
 	for i := range replies {
 		if errs[i] != nil {
@@ -192,7 +183,7 @@ func TestReplays(t *testing.T) {
 	}
 
 	t.Run("same id with another body is a fault", func(t *testing.T) {
-		_, err := w.send(t, portal, id, seller, w.initiation("1.00"))
+		_, err := w.send(t, rpPortal, id, seller, w.initiation("1.00"))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
@@ -203,7 +194,7 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("same id for another user is a fault", func(t *testing.T) {
-		_, err := w.send(t, portal, id, buyer, w.initiation("350000.00"))
+		_, err := w.send(t, rpPortal, id, buyer, w.initiation("350000.00"))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
@@ -211,7 +202,7 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("same id from another client is its own message", func(t *testing.T) {
-		b, err := w.send(t, mobileApp, id, seller, w.initiation("350000.00"))
+		b, err := w.send(t, rpMobileApp, id, seller, w.initiation("350000.00"))
 		if err != nil {
 			t.Fatalf("send: %v", err)
 		}
@@ -221,14 +212,14 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("a refusal is replayed too", func(t *testing.T) {
-		tid := transferID(t, replies[0])
+		tid := replyTransferID(t, replies[0])
 		accept := &vehicle.AcceptTransfer{TransferId: tid, BuyerBankCode: "PILOT"}
 		const aid = "6f1c2a8e-0000-4000-8000-000000000002"
-		first, err := w.send(t, portal, aid, seller, accept) // the seller is not the buyer
+		first, err := w.send(t, rpPortal, aid, seller, accept) // the seller is not the buyer
 		if err != nil {
 			t.Fatalf("send: %v", err)
 		}
-		again, err := w.send(t, portal, aid, seller, accept)
+		again, err := w.send(t, rpPortal, aid, seller, accept)
 		if err != nil {
 			t.Fatalf("send again: %v", err)
 		}
@@ -258,7 +249,7 @@ func TestReplays(t *testing.T) {
 	})
 }
 
-func transferID(tb testing.TB, b []byte) string {
+func replyTransferID(tb testing.TB, b []byte) string {
 	tb.Helper()
 	s := string(b)
 	i := strings.Index(s, "<transferId>")
