@@ -88,8 +88,8 @@ func (s *Service) checkPhoto(p PhotoUpload) error {
 }
 
 // UploadVINPhotos stores the photos an inspector needs and hands the
-// transfer to inspection. Either party may upload; the set must include a
-// photo of the VIN plate.
+// transfer to inspection. Only the current owner, who has the vehicle and
+// its papers, may upload; the set must include a photo of the VIN plate.
 func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, photos []PhotoUpload) (Transfer, int, error) {
 	pin, err := s.citizen(c)
 	if err != nil {
@@ -114,8 +114,8 @@ func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, phot
 		if t, err = loadTransfer(ctx, tx, id, true); err != nil {
 			return err
 		}
-		if !t.Party(pin) {
-			return refuse(NotParty, "%s is not a party to %s", pin.Masked(), t.ID)
+		if err := checkOwner(ctx, tx, t, pin); err != nil {
+			return err
 		}
 		if t.State != AwaitingPhotos {
 			return refuse(InvalidState, "upload photos to %s in %s", t.ID, t.State)
@@ -136,6 +136,22 @@ func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, phot
 	return t, len(photos), err
 }
 
+// checkOwner refuses a caller who is not both the seller of t and the
+// vehicle's current owner in the registry.
+func checkOwner(ctx context.Context, tx Tx, t Transfer, pin PIN) error {
+	if pin != t.SellerPIN {
+		return refuse(NotOwner, "%s is not the seller of %s", pin.Masked(), t.ID)
+	}
+	reg, err := tx.CurrentRegistration(ctx, t.VehicleID)
+	if err != nil {
+		return notFound(err, VehicleNotFound, "registration of vehicle %d", t.VehicleID)
+	}
+	if reg.Owner.PIN != pin {
+		return refuse(NotOwner, "%s no longer owns the vehicle of %s", pin.Masked(), t.ID)
+	}
+	return nil
+}
+
 // PendingInspections lists up to limit transfers waiting for an inspector,
 // oldest first; limit is clamped to 1..100 with 20 for zero.
 func (s *Service) PendingInspections(ctx context.Context, c Caller, limit int) ([]PendingInspection, error) {
@@ -151,6 +167,9 @@ func (s *Service) PendingInspections(ctx context.Context, c Caller, limit int) (
 		list, err = tx.PendingInspections(ctx, limit)
 		return err
 	})
+	for i := range list {
+		list[i].Signals = s.signals(list[i])
+	}
 	return list, err
 }
 

@@ -62,4 +62,26 @@ type PendingInspection struct {
 	Vehicle    Vehicle
 	PhotoCount int
 	Since      time.Time
+
+	// Facts the store supplies, from which the Service derives Signals.
+	LastOwnerChange time.Time // when the vehicle last changed owner; zero if never
+	ReusedPhotos    int       // photos of this transfer whose hash another transfer has
+	ObservedVIN     string    // the VIN the latest RETAKE decision recorded, if any
+
+	// Signals are what the inspector should look at before deciding.
+	Signals []RiskSignal
+}
+
+// Risk signal codes, stable like result codes.
+const (
+	SignalRecentOwnerChange = "RECENT_OWNER_CHANGE"
+	SignalPhotoReused       = "PHOTO_REUSED"
+	SignalObservedVIN       = "OBSERVED_VIN_DIFFERS"
+)
+
+// RiskSignal is something an inspector should look at: a stable code and
+// an explanation.
+type RiskSignal struct {
+	Code string
+	Text string
 }

@@ -57,6 +57,13 @@ type Tx interface {
 	UpdateTransfer(ctx context.Context, t Transfer) error
 	// AddEvent appends to a transfer's history.
 	AddEvent(ctx context.Context, e Event) error
+	// TransfersStartedBy locks the seller's person row and counts the
+	// transfers the seller started at or after since, in any state.
+	TransfersStartedBy(ctx context.Context, seller PIN, since time.Time) (int, error)
+	// OverdueTransfers returns up to limit open transfers whose deadline
+	// passed before now, oldest deadline first, locked and skipping rows
+	// other transactions hold, so several sweepers share the work.
+	OverdueTransfers(ctx context.Context, now time.Time, limit int) ([]Transfer, error)
 	// Events returns a transfer's history, oldest first.
 	Events(ctx context.Context, transferID string) ([]Event, error)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -159,7 +160,26 @@ type pendingRow struct {
 	VehicleYear  int    `db:"year"`
 	VehicleColor string `db:"color"`
 	PhotoCount   int    `db:"photo_count"`
+
+	// Facts behind the inspector's risk signals.
+	LastOwnerChange sql.NullTime `db:"last_owner_change"`
+	ReusedPhotos    int          `db:"reused_photos"`
+	ObservedVIN     string       `db:"observed_vin"`
 }
+
+// pendingFacts are the columns of pendingRow's risk facts: when the vehicle
+// last changed owner (a registration closed), how many of the transfer's
+// photos appear, by hash, in another transfer (vin_photos_sha256_idx), and
+// the VIN the latest RETAKE decision recorded.
+const pendingFacts = `
+	(SELECT max(r.until) FROM registrations r WHERE r.vehicle_id = t.vehicle_id)
+		AS last_owner_change,
+	(SELECT count(*) FROM vin_photos ph WHERE ph.transfer_id = t.id AND EXISTS (
+		SELECT 1 FROM vin_photos o WHERE o.sha256 = ph.sha256 AND o.transfer_id <> t.id))
+		AS reused_photos,
+	COALESCE((SELECT i.observed_vin FROM inspections i
+		WHERE i.transfer_id = t.id AND i.decision = 'RETAKE'
+		ORDER BY i.at DESC, i.id DESC LIMIT 1), '') AS observed_vin`
 
 // PendingInspections lists transfers in AwaitingInspection, the longest
 // waiting first. Since is the transfer's last update, which is when it
@@ -174,7 +194,8 @@ func (t *tx) PendingInspections(
 	var rows []pendingRow
 	err := t.list(ctx, &rows, `SELECT `+transferColumns+`,
 			COALESCE(v.body_number, '') AS body_number, v.make, v.model, v.year, v.color,
-			(SELECT count(*) FROM vin_photos ph WHERE ph.transfer_id = t.id) AS photo_count
+			(SELECT count(*) FROM vin_photos ph WHERE ph.transfer_id = t.id) AS photo_count,
+			`+pendingFacts+`
 		FROM transfers t JOIN vehicles v ON v.id = t.vehicle_id
 		WHERE t.state = $1
 		ORDER BY t.updated_at, t.id
@@ -192,8 +213,11 @@ func (t *tx) PendingInspections(
 				Make: r.VehicleMake, Model: r.VehicleModel, Year: r.VehicleYear,
 				Color: r.VehicleColor,
 			},
-			PhotoCount: r.PhotoCount,
-			Since:      tr.UpdatedAt,
+			PhotoCount:      r.PhotoCount,
+			Since:           tr.UpdatedAt,
+			LastOwnerChange: timeOf(r.LastOwnerChange),
+			ReusedPhotos:    r.ReusedPhotos,
+			ObservedVIN:     r.ObservedVIN,
 		}
 	}
 	return ps, nil

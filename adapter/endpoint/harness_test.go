@@ -104,6 +104,7 @@ func newServerLog(t *testing.T, log logrus.FieldLogger) *server {
 	}
 	domain := adapter.New(db, banks, adapter.Config{
 		Fees: adapter.Fees{State: 1200_00, Service: 150_00},
+		Risk: adapter.RiskRules{DailyTransfers: 1000},
 	})
 	domain.Now = func() time.Time { return now }
 	var (

@@ -171,11 +171,15 @@ func listPendingInspections(ctx context.Context, s *Service, c adapter.Caller, r
 	}
 	out := &vehicle.ListPendingInspectionsResponse{Result: result(nil)}
 	for _, p := range list {
-		out.Inspection = append(out.Inspection, &vehicle.Inspection{
+		in := &vehicle.Inspection{
 			TransferId: p.Transfer.ID, Vin: p.Vehicle.VIN, Plate: p.Vehicle.Plate,
 			Make: p.Vehicle.Make, Model: p.Vehicle.Model, Year: int32(p.Vehicle.Year),
 			PhotoCount: int32(p.PhotoCount), SubmittedAt: stamp(p.Since),
-		})
+		}
+		for _, sig := range p.Signals {
+			in.RiskSignal = append(in.RiskSignal, &vehicle.RiskSignal{Code: sig.Code, Text: sig.Text})
+		}
+		out.Inspection = append(out.Inspection, in)
 	}
 	return out, nil
 }

@@ -34,6 +34,10 @@ type config struct {
 		Inspection duration `toml:"inspection"`
 		Payment    duration `toml:"payment"`
 	} `toml:"deadlines"`
+	Risk struct {
+		RecentOwnerChange  duration `toml:"recent_owner_change"`
+		MaxTransfersPerDay int      `toml:"max_transfers_per_day"`
+	} `toml:"risk"`
 
 	// Photos bound what uploadVinPhotos accepts; zero takes the domain's
 	// defaults (adapter.PhotoRules).
@@ -123,6 +127,13 @@ func (c *config) wire() (*wiring, error) {
 	w.cfg.Deadlines = adapter.Deadlines{
 		Acceptance: c.Deadlines.Acceptance.Duration, Photos: c.Deadlines.Photos.Duration,
 		Inspection: c.Deadlines.Inspection.Duration, Payment: c.Deadlines.Payment.Duration,
+	}
+	w.cfg.Risk = adapter.RiskRules{
+		RecentOwnerChange: c.Risk.RecentOwnerChange.Duration,
+		DailyTransfers:    c.Risk.MaxTransfersPerDay,
+	}
+	if c.Risk.MaxTransfersPerDay < 0 {
+		fail("risk.max_transfers_per_day: %d is negative", c.Risk.MaxTransfersPerDay)
 	}
 
 	// A photo travels as one attachment (or one run of inline base64,

@@ -101,9 +101,11 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	ep := endpoint.New(domain, w.channels, log)
+	ep.Journal = db
 	mux := http.NewServeMux()
 	mux.Handle("/xroad", &soap.Handler{
-		Service:  endpoint.New(domain, w.channels, log),
+		Service:  ep,
 		Provider: w.provider,
 		WSDL:     doc,
 	})
@@ -134,6 +136,17 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 			a.log.WithError(err).Error("payment order sender")
 		})
 	}()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.domain.RunSweeper(senderCtx, sweepInterval, func(err error) {
+			a.log.WithError(err).Error("deadline sweeper")
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		a.pruneReplies(senderCtx)
+	}()
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -149,6 +162,31 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// Background work beside the server: how often overdue transfers are
+// expired, and how long the replies to X-Road messages are kept for
+// repeated deliveries (security servers retry within minutes).
+const (
+	sweepInterval  = 30 * time.Second
+	replyRetention = 7 * 24 * time.Hour
+)
+
+// pruneReplies drops old recorded replies every hour until ctx ends.
+func (a *app) pruneReplies(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := a.db.PruneMessages(ctx, time.Now().Add(-replyRetention)); err != nil &&
+			ctx.Err() == nil {
+			a.log.WithError(err).Error("pruning recorded replies")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func cmdMigrate(ctx context.Context, args []string) error {
