@@ -201,9 +201,12 @@ func TestLargePhotoMemory(t *testing.T) {
 				t.Errorf("got %d chunks, want %d", chunks, wantChunks)
 			}
 			t.Logf("peak live heap growth %d KiB for a %d KiB photo", growth>>10, size>>10)
-			if growth > size/4 {
+			// Reading the photo whole costs more than the photo itself
+			// (22-28 MB seen); streaming costs a few chunks. Half the
+			// photo separates the two even on a loaded machine.
+			if growth > size/2 {
 				t.Errorf("got heap growth %d bytes for a %d byte photo, want under %d",
-					growth, size, size/4)
+					growth, size, size/2)
 			}
 		})
 	}
