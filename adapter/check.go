@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -36,7 +37,24 @@ func ParseVehicleQuery(vin, plate, body string) (VehicleQuery, error) {
 		p, err := ParsePlate(plate)
 		return VehicleQuery{Plate: p}, err
 	}
-	return VehicleQuery{BodyNumber: strings.ToUpper(body)}, nil
+	b, err := ParseBodyNumber(body)
+	return VehicleQuery{BodyNumber: b}, err
+}
+
+// bodyNumberRE is a body or chassis number once normalised: letters,
+// digits and inner dashes, as stamped on old vehicles ("2107-1234567").
+var bodyNumberRE = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)
+
+// ParseBodyNumber normalises a body or chassis number (case, spaces,
+// Cyrillic look-alikes) and checks it: 4 to 30 letters and digits, with
+// dashes between groups. It returns an *Error with code InvalidBodyNumber
+// otherwise.
+func ParseBodyNumber(s string) (string, error) {
+	b := lookalikes.Replace(strings.ToUpper(strings.Join(strings.Fields(s), "")))
+	if len(b) < 4 || len(b) > 30 || !bodyNumberRE.MatchString(b) {
+		return "", refuse(InvalidBodyNumber, "%q is not a body or chassis number", s)
+	}
+	return b, nil
 }
 
 // CheckVehicle reports on the vehicle q names.

@@ -28,21 +28,26 @@ func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirm
 	}
 	var t Transfer
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		o, err := tx.PaymentOrder(ctx, p.OrderID, true)
+		o, err := tx.PaymentOrder(ctx, p.OrderID, false)
 		if err != nil {
 			return notFound(err, OrderNotFound, "order %q", p.OrderID)
 		}
 		if o.TransferID != p.TransferID {
 			return refuse(OrderNotFound, "order %s is not of transfer %q", o.ID, p.TransferID)
 		}
+		// Locks are taken transfer first, then order, as cancellation and
+		// expiry take them, so a racing cancel queues instead of deadlocking.
+		if t, err = loadTransfer(ctx, tx, o.TransferID, true); err != nil {
+			return err
+		}
+		if o, err = tx.PaymentOrder(ctx, p.OrderID, true); err != nil {
+			return fmt.Errorf("adapter: lock order %s: %w", p.OrderID, err)
+		}
 		if o.BankCode != c.BankCode {
 			return refuse(WrongBank, "order %s is at %s, not %s", o.ID, o.BankCode, c.BankCode)
 		}
 		if amount != o.Amount {
 			return refuse(AmountMismatch, "order %s: paid %s, due %s", o.ID, amount, o.Amount)
-		}
-		if t, err = loadTransfer(ctx, tx, o.TransferID, true); err != nil {
-			return err
 		}
 		if o.Status == OrderPaid {
 			return nil // a repeated callback: the first one did the work

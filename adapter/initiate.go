@@ -98,6 +98,9 @@ func (s *Service) InitiateTransfer(ctx context.Context, c Caller, r InitiateRequ
 		if err := s.checkSellable(ctx, tx, v, in); err != nil {
 			return err
 		}
+		if err := s.checkDailyLimit(ctx, tx, in.seller); err != nil {
+			return err
+		}
 		if _, err := tx.Person(ctx, in.buyer); err != nil {
 			return notFound(err, PersonNotFound, "buyer %s", in.buyer.Masked())
 		}

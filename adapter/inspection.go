@@ -3,18 +3,61 @@ package adapter
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
 
-// PhotoUpload is one photo as a caller sends it.
+// PhotoUpload is one photo as a caller sends it. A large photo comes as
+// Size and Open, so that it goes from where the caller put it (a temporary
+// file, say) to the store without being held in memory; a small one may
+// come as Content.
 type PhotoUpload struct {
 	Kind        string
 	ContentType string
-	Content     []byte
+
+	// Size is the length of the content in bytes; with Open nil it is
+	// ignored and len(Content) counts.
+	Size int64
+
+	// Open returns a reader of the content from its beginning; it may be
+	// called several times and must keep working until UploadVINPhotos
+	// returns. When nil, Content holds the bytes.
+	Open func() (io.ReadCloser, error)
+
+	Content []byte
+}
+
+// size returns the length of p's content.
+func (p PhotoUpload) size() int64 {
+	if p.Open == nil {
+		return int64(len(p.Content))
+	}
+	return p.Size
+}
+
+// open returns a reader of p's content.
+func (p PhotoUpload) open() (io.ReadCloser, error) {
+	if p.Open == nil {
+		return io.NopCloser(bytes.NewReader(p.Content)), nil
+	}
+	return p.Open()
+}
+
+// head returns the first n bytes of p's content, or all of a shorter one.
+func (p PhotoUpload) head(n int) ([]byte, error) {
+	rc, err := p.open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b := make([]byte, n)
+	k, err := io.ReadFull(rc, b)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return b[:k], err
 }
 
 var photoKinds = map[string]bool{PhotoVINPlate: true, PhotoFront: true, PhotoRear: true, PhotoOther: true}
@@ -25,23 +68,28 @@ func (s *Service) checkPhoto(p PhotoUpload) error {
 	if !photoKinds[p.Kind] {
 		return refuse(InvalidPhoto, "kind %q", p.Kind)
 	}
-	if len(p.Content) == 0 || len(p.Content) > s.cfg.Photos.MaxBytes {
-		return refuse(InvalidPhoto, "%d bytes, want 1 to %d", len(p.Content), s.cfg.Photos.MaxBytes)
+	if n := p.size(); n <= 0 || n > int64(s.cfg.Photos.MaxBytes) {
+		return refuse(InvalidPhoto, "%d bytes, want 1 to %d", n, s.cfg.Photos.MaxBytes)
 	}
 	ct := strings.ToLower(strings.TrimSpace(p.ContentType))
 	if ct != "image/jpeg" && ct != "image/png" {
 		return refuse(InvalidPhoto, "content type %q, want image/jpeg or image/png", p.ContentType)
 	}
 	// The declared type is the caller's word; the bytes are the evidence.
-	if sniffed := http.DetectContentType(p.Content); sniffed != ct {
+	// Sniffing needs only the first 512 of them.
+	head, err := p.head(512)
+	if err != nil {
+		return fmt.Errorf("adapter: read photo: %w", err)
+	}
+	if sniffed := http.DetectContentType(head); sniffed != ct {
 		return refuse(InvalidPhoto, "declared %s, content is %s", ct, sniffed)
 	}
 	return nil
 }
 
 // UploadVINPhotos stores the photos an inspector needs and hands the
-// transfer to inspection. Either party may upload; the set must include a
-// photo of the VIN plate.
+// transfer to inspection. Only the current owner, who has the vehicle and
+// its papers, may upload; the set must include a photo of the VIN plate.
 func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, photos []PhotoUpload) (Transfer, int, error) {
 	pin, err := s.citizen(c)
 	if err != nil {
@@ -66,18 +114,18 @@ func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, phot
 		if t, err = loadTransfer(ctx, tx, id, true); err != nil {
 			return err
 		}
-		if !t.Party(pin) {
-			return refuse(NotParty, "%s is not a party to %s", pin.Masked(), t.ID)
+		if err := checkOwner(ctx, tx, t, pin); err != nil {
+			return err
 		}
 		if t.State != AwaitingPhotos {
 			return refuse(InvalidState, "upload photos to %s in %s", t.ID, t.State)
 		}
 		for _, p := range photos {
-			sum := sha256.Sum256(p.Content)
+			// The store streams the content and computes its digest on
+			// the way, so a photo is read once more, never held whole.
 			err := tx.AddPhoto(ctx, Photo{
 				TransferID: t.ID, Kind: p.Kind, ContentType: strings.ToLower(p.ContentType),
-				SHA256: hex.EncodeToString(sum[:]), Content: bytes.Clone(p.Content),
-				UploadedBy: pin.Masked(), UploadedAt: s.now(),
+				Size: p.size(), Open: p.open, UploadedBy: pin.Masked(), UploadedAt: s.now(),
 			})
 			if err != nil {
 				return fmt.Errorf("adapter: store photo of %s: %w", t.ID, err)
@@ -86,6 +134,22 @@ func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, phot
 		return s.move(ctx, tx, c, &t, AwaitingInspection, fmt.Sprintf("%d photos", len(photos)))
 	})
 	return t, len(photos), err
+}
+
+// checkOwner refuses a caller who is not both the seller of t and the
+// vehicle's current owner in the registry.
+func checkOwner(ctx context.Context, tx Tx, t Transfer, pin PIN) error {
+	if pin != t.SellerPIN {
+		return refuse(NotOwner, "%s is not the seller of %s", pin.Masked(), t.ID)
+	}
+	reg, err := tx.CurrentRegistration(ctx, t.VehicleID)
+	if err != nil {
+		return notFound(err, VehicleNotFound, "registration of vehicle %d", t.VehicleID)
+	}
+	if reg.Owner.PIN != pin {
+		return refuse(NotOwner, "%s no longer owns the vehicle of %s", pin.Masked(), t.ID)
+	}
+	return nil
 }
 
 // PendingInspections lists up to limit transfers waiting for an inspector,
@@ -103,6 +167,9 @@ func (s *Service) PendingInspections(ctx context.Context, c Caller, limit int) (
 		list, err = tx.PendingInspections(ctx, limit)
 		return err
 	})
+	for i := range list {
+		list[i].Signals = s.signals(list[i])
+	}
 	return list, err
 }
 

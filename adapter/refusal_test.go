@@ -332,13 +332,15 @@ func testPhotoRefusals(t *testing.T, fx *fixture) {
 				return append(goodPhotos(), append(goodPhotos(), goodPhotos()...)...)
 			}), want: adapter.InvalidPhoto},
 		{name: "outsider uploads", state: adapter.AwaitingPhotos, call: upload(byOutsider, goodPhotos),
-			want: adapter.NotParty},
+			want: adapter.NotOwner},
+		{name: "buyer uploads", state: adapter.AwaitingPhotos, call: upload(byBuyer, goodPhotos),
+			want: adapter.NotOwner},
 		{name: "upload before acceptance", state: adapter.AwaitingBuyer, call: upload(bySeller, goodPhotos),
 			want: adapter.InvalidState},
 		{name: "upload awaiting inspection", state: adapter.AwaitingInspection,
-			call: upload(byBuyer, goodPhotos), want: adapter.InvalidState},
+			call: upload(bySeller, goodPhotos), want: adapter.InvalidState},
 		{name: "upload awaiting payment", state: adapter.AwaitingPayment,
-			call: upload(byBuyer, goodPhotos), want: adapter.InvalidState},
+			call: upload(bySeller, goodPhotos), want: adapter.InvalidState},
 	})
 }
 

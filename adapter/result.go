@@ -39,6 +39,8 @@ const (
 	AmountMismatch      Code = "AMOUNT_MISMATCH"
 	NoCertificate       Code = "NO_CERTIFICATE"
 	VINMismatch         Code = "VIN_MISMATCH"
+	TooManyTransfers    Code = "TOO_MANY_TRANSFERS"
+	InvalidBodyNumber   Code = "INVALID_BODY_NUMBER"
 )
 
 // Message is a human text of a result in one language.
@@ -188,6 +190,16 @@ var messages = map[Code][3]string{
 		"Байкалган VIN реестрдеги VIN менен дал келбейт.",
 		"Наблюдаемый VIN не совпадает с VIN в реестре.",
 		"The observed VIN differs from the VIN in the registry.",
+	},
+	InvalidBodyNumber: {
+		"Кузовдун же шассинин номери туура эмес.",
+		"Неверный номер кузова или шасси.",
+		"The body or chassis number is not valid.",
+	},
+	TooManyTransfers: {
+		"Бир күндө баштоого мүмкүн болгон өткөрүүлөрдүн чегине жеттиңиз; эртең кайра аракет кылыңыз.",
+		"Достигнут предел сделок, которые можно начать за сутки; попробуйте завтра.",
+		"You have reached the number of transfers you may start in one day; try again tomorrow.",
 	},
 	NoCertificate: {
 		"Сиздин атыңызга катталган күбөлүк жок.",

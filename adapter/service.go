@@ -52,6 +52,7 @@ type Config struct {
 	Fees      Fees
 	Deadlines Deadlines // zero fields default to 72h, 72h, 48h, 72h
 	Photos    PhotoRules
+	Risk      RiskRules
 }
 
 // Service carries out the re-registration operations on a Store.
@@ -87,6 +88,7 @@ func New(store Store, banks Banks, cfg Config) *Service {
 	if cfg.Photos.MaxBytes <= 0 {
 		cfg.Photos.MaxBytes = 10 << 20
 	}
+	cfg.Risk = cfg.Risk.withDefaults()
 	return &Service{
 		store: store,
 		banks: banks,

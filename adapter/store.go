@@ -57,12 +57,23 @@ type Tx interface {
 	UpdateTransfer(ctx context.Context, t Transfer) error
 	// AddEvent appends to a transfer's history.
 	AddEvent(ctx context.Context, e Event) error
+	// TransfersStartedBy locks the seller's person row and counts the
+	// transfers the seller started at or after since, in any state.
+	TransfersStartedBy(ctx context.Context, seller PIN, since time.Time) (int, error)
+	// OverdueTransfers returns up to limit open transfers whose deadline
+	// passed before now, oldest deadline first, locked and skipping rows
+	// other transactions hold, so several sweepers share the work.
+	OverdueTransfers(ctx context.Context, now time.Time, limit int) ([]Transfer, error)
 	// Events returns a transfer's history, oldest first.
 	Events(ctx context.Context, transferID string) ([]Event, error)
 
-	// AddPhoto stores a photo of a transfer.
+	// AddPhoto stores a photo of a transfer, reading its content from
+	// p.Open (or p.Content) in pieces and computing its SHA-256 digest on
+	// the way, so memory does not grow with the photo. A p.SHA256 or
+	// p.Size that does not match the content is an error.
 	AddPhoto(ctx context.Context, p Photo) error
-	// Photos returns a transfer's photos in upload order.
+	// Photos returns a transfer's photos in upload order, each with its
+	// whole content in memory.
 	Photos(ctx context.Context, transferID string) ([]Photo, error)
 	// DeletePhotos drops a transfer's photos, for a retake.
 	DeletePhotos(ctx context.Context, transferID string) error

@@ -73,10 +73,10 @@ func testTransferCompletes(t *testing.T, fx *fixture) {
 	}
 	s.transfer = tr
 
-	// 3. The buyer uploads photos; the inspection subsystem sees them.
+	// 3. The owner uploads photos; the inspection subsystem sees them.
 	fx.clock.Advance(time.Hour)
 	photos := goodPhotos()
-	tr, n, err := fx.svc.UploadVINPhotos(ctx, citizen(s.buyer), tr.ID, photos)
+	tr, n, err := fx.svc.UploadVINPhotos(ctx, citizen(s.seller), tr.ID, photos)
 	if err != nil {
 		t.Fatalf("UploadVINPhotos: %v", err)
 	}
@@ -105,8 +105,8 @@ func testTransferCompletes(t *testing.T, fx *fixture) {
 			t.Errorf("photo %d: got %s %s sha %s, want %s %s sha %x", i, p.Kind, p.ContentType,
 				p.SHA256, photos[i].Kind, photos[i].ContentType, sum)
 		}
-		if strings.Contains(p.UploadedBy, string(s.buyer)) || p.UploadedBy != s.buyer.Masked() {
-			t.Errorf("photo %d uploaded by %q, want the masked PIN %q", i, p.UploadedBy, s.buyer.Masked())
+		if strings.Contains(p.UploadedBy, string(s.seller)) || p.UploadedBy != s.seller.Masked() {
+			t.Errorf("photo %d uploaded by %q, want the masked PIN %q", i, p.UploadedBy, s.seller.Masked())
 		}
 	}
 

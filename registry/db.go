@@ -115,7 +115,13 @@ func (d *DB) Ready(ctx context.Context) error {
 // fn runs again in a fresh transaction, up to Options.MaxAttempts times in
 // all, after a short randomised pause. It returns fn's error, or the last
 // database error once the attempts are spent.
+//
+// Inside Once, InTx joins Once's transaction behind a savepoint instead, so
+// that an operation and the reply recorded for it commit together.
 func (d *DB) InTx(ctx context.Context, fn func(tx adapter.Tx) error) error {
+	if a, ok := d.joined(ctx); ok {
+		return a.nested(ctx, fn)
+	}
 	var err error
 	for attempt := 1; ; attempt++ {
 		var retry bool

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,9 +203,15 @@ func TestMigrate(t *testing.T) {
 	if err != nil || cur != latest {
 		t.Errorf("SchemaVersion after: got %d, %d, %v; want equal", cur, latest, err)
 	}
+	// Versions need not be contiguous (issue 4's migrations start at 10),
+	// so count the files rather than trust the highest number.
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migration files: %v, %d found", err, len(files))
+	}
 	applied := count(t, db, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`)
-	if int64(applied) != latest {
-		t.Errorf("got %d applied rows, want %d (each migration once)", applied, latest)
+	if applied != len(files) {
+		t.Errorf("got %d applied rows, want %d (each migration once)", applied, len(files))
 	}
 }
 

@@ -40,12 +40,20 @@ func (t *tx) OverdueTransfers(
 }
 
 // TransfersStartedBy counts the transfers the seller created since a time,
-// whatever became of them, for the daily limit on initiations.
+// whatever became of them, for the daily limit on initiations. It first
+// locks the seller's person row, so that concurrent initiations by one
+// seller are counted one after another and cannot all slip under the limit.
 func (t *tx) TransfersStartedBy(
 	ctx context.Context, seller adapter.PIN, since time.Time,
 ) (int, error) {
+	var locked []string
+	err := t.list(ctx, &locked, `SELECT pin FROM persons WHERE pin = $1 FOR UPDATE`,
+		string(seller))
+	if err != nil {
+		return 0, wrap(err, "lock person %s", seller.Masked())
+	}
 	var n int
-	err := t.get(ctx, &n, `SELECT count(*) FROM transfers
+	err = t.get(ctx, &n, `SELECT count(*) FROM transfers
 		WHERE seller_pin = $1 AND created_at >= $2`, string(seller), since)
 	if err != nil {
 		return 0, wrap(err, "transfers started by %s", seller.Masked())

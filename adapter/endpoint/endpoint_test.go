@@ -101,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 		{"accept", request{File: "acceptTransfer", Client: portal, UserID: buyer}, adapter.OK, nil, true},
 		{"accept again", request{File: "acceptTransfer", Client: portal, UserID: buyer},
 			adapter.InvalidState, nil, true},
-		{"upload photos", request{File: "uploadVinPhotos", Client: portal, UserID: buyer}, adapter.OK,
+		{"upload photos", request{File: "uploadVinPhotos", Client: portal, UserID: seller}, adapter.OK,
 			func(t *testing.T, b *etree.Element) {
 				if child(b, "photoCount") != "2" || child(b, "state") != "AWAITING_INSPECTION" {
 					t.Errorf("got %s photos, state %s", child(b, "photoCount"), child(b, "state"))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/adapter/bankclient"
@@ -72,12 +73,19 @@ func channelList() []endpoint.Channel {
 // server is the adapter's X-Road endpoint on a loopback port over a seeded
 // registry of its own.
 type server struct {
-	url  string
-	db   *registry.DB
-	demo registry.Demo
+	url    string
+	db     *registry.DB
+	demo   registry.Demo
+	domain *adapter.Service
 }
 
 func newServer(t *testing.T) *server {
+	t.Helper()
+	return newServerLog(t, nil)
+}
+
+// newServerLog is newServer with the endpoint logging to log.
+func newServerLog(t *testing.T, log logrus.FieldLogger) *server {
 	t.Helper()
 	ctx := context.Background()
 	db := registrytest.New(t)
@@ -96,6 +104,7 @@ func newServer(t *testing.T) *server {
 	}
 	domain := adapter.New(db, banks, adapter.Config{
 		Fees: adapter.Fees{State: 1200_00, Service: 150_00},
+		Risk: adapter.RiskRules{DailyTransfers: 1000},
 	})
 	domain.Now = func() time.Time { return now }
 	var (
@@ -113,11 +122,11 @@ func newServer(t *testing.T) *server {
 		t.Fatalf("NewChannels: %v", err)
 	}
 	srv := httptest.NewServer(&soap.Handler{
-		Service:  endpoint.New(domain, channels, nil),
+		Service:  endpoint.New(domain, channels, log),
 		Provider: provider,
 	})
 	t.Cleanup(srv.Close)
-	return &server{url: srv.URL, db: db, demo: demo}
+	return &server{url: srv.URL, db: db, demo: demo, domain: domain}
 }
 
 // transferID is the id the test's NewID gives the n-th created record.

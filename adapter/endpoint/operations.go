@@ -99,13 +99,15 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}
 	photos := make([]adapter.PhotoUpload, 0, len(in.Photo))
 	for i, p := range in.Photo {
-		content, err := photoContent(req, i)
+		a, err := photoContent(req, i)
 		if err != nil {
 			return nil, &soap.Fault{Code: soap.CodeBadRequest,
 				String: fmt.Sprintf("photo %d: %v", i+1, err)}
 		}
+		// The domain reads the content through Open as it stores it: a
+		// large photo stays in the temporary file soap spooled it to.
 		photos = append(photos, adapter.PhotoUpload{
-			Kind: p.Kind, ContentType: p.ContentType, Content: content,
+			Kind: p.Kind, ContentType: p.ContentType, Size: a.Size(), Open: a.Open,
 		})
 	}
 	t, n, err := s.domain.UploadVINPhotos(ctx, c, in.TransferId, photos)
@@ -117,10 +119,10 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}, nil
 }
 
-// photoContent returns the bytes of the i-th photo element in whichever form
-// it came: inline base64, a swaRef contentRef naming an attachment, or an
-// MTOM xop:Include inside content.
-func photoContent(req *soap.Request, i int) ([]byte, error) {
+// photoContent returns the content of the i-th photo element in whichever
+// form it came: inline base64, a swaRef contentRef naming an attachment, or
+// an MTOM xop:Include inside content.
+func photoContent(req *soap.Request, i int) (*soap.Attachment, error) {
 	photos := children(req.Body, "photo")
 	if i >= len(photos) {
 		return nil, fmt.Errorf("no photo element %d", i+1)
@@ -141,14 +143,10 @@ func photoContent(req *soap.Request, i int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := a.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("read attachment %q: %w", a.ContentID, err)
-	}
-	if len(b) == 0 {
+	if a.Size() == 0 {
 		return nil, fmt.Errorf("the content is empty")
 	}
-	return b, nil
+	return a, nil
 }
 
 // children returns el's child elements with a local name, in order.
@@ -173,11 +171,15 @@ func listPendingInspections(ctx context.Context, s *Service, c adapter.Caller, r
 	}
 	out := &vehicle.ListPendingInspectionsResponse{Result: result(nil)}
 	for _, p := range list {
-		out.Inspection = append(out.Inspection, &vehicle.Inspection{
+		in := &vehicle.Inspection{
 			TransferId: p.Transfer.ID, Vin: p.Vehicle.VIN, Plate: p.Vehicle.Plate,
 			Make: p.Vehicle.Make, Model: p.Vehicle.Model, Year: int32(p.Vehicle.Year),
 			PhotoCount: int32(p.PhotoCount), SubmittedAt: stamp(p.Since),
-		})
+		}
+		for _, sig := range p.Signals {
+			in.RiskSignal = append(in.RiskSignal, &vehicle.RiskSignal{Code: sig.Code, Text: sig.Text})
+		}
+		out.Inspection = append(out.Inspection, in)
 	}
 	return out, nil
 }

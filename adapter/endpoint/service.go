@@ -19,6 +19,11 @@ const Version = "v1"
 // Service answers the X-Road requests of the vehicle service. It implements
 // soap.Service.
 type Service struct {
+	// Journal, when set, records the replies to the requests that change
+	// the registry, so that a message delivered twice acts once and is
+	// answered twice alike. nil serves every delivery afresh.
+	Journal Journal
+
 	domain   *adapter.Service
 	channels *Channels
 	log      logrus.FieldLogger
@@ -67,21 +72,26 @@ func (s *Service) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.Respo
 	}
 	c, err := s.admit(h)
 	if err != nil {
-		s.log.WithFields(logrus.Fields{
-			"client": h.Client.String(), "service": code, "messageId": h.ID,
-		}).Warn(err.Error())
+		s.fields(h).Warn(err.Error())
 		return nil, err
 	}
+	if s.Journal != nil && journaled[code] {
+		return s.once(ctx, op, c, req)
+	}
+	return s.run(ctx, op, c, req)
+}
 
+// run calls the operation and encodes its outcome. A business refusal is a
+// response; an internal error is logged here, once.
+func (s *Service) run(ctx context.Context, op operation, c adapter.Caller, req *soap.Request) (*soap.Response, error) {
+	code := req.Header.Service.ServiceCode
 	body, err := op(ctx, s, c, req)
 	if err != nil && adapter.CodeOf(err) == "" {
 		var f *soap.Fault
 		if errors.As(err, &f) {
 			return nil, f
 		}
-		s.log.WithFields(logrus.Fields{
-			"client": h.Client.String(), "service": code, "messageId": h.ID,
-		}).WithError(err).Error("internal error")
+		s.fields(req.Header).WithError(err).Error("internal error")
 		return nil, err
 	}
 	var atts []*soap.Attachment
@@ -109,7 +119,9 @@ func (s *Service) admit(h soap.Header) (adapter.Caller, error) {
 		UserID: h.UserID, MessageID: h.ID,
 	}
 	if ch.Role == adapter.RoleCitizen && code != "checkVehicle" {
-		if _, err := adapter.PINFromUserID(h.UserID, time.Now()); err != nil {
+		// The domain's clock, so a test's fixed time decides what a
+		// birth date in the future is, as it does in the domain.
+		if _, err := adapter.PINFromUserID(h.UserID, s.domain.Now()); err != nil {
 			return adapter.Caller{}, &soap.Fault{Code: soap.CodeAccessDenied, String: fmt.Sprintf(
 				"%s needs userId KG followed by the citizen's 14-digit PIN", code)}
 		}

@@ -68,6 +68,17 @@ type config struct {
 		Inspection duration `toml:"inspection"`
 		Payment    duration `toml:"payment"`
 	} `toml:"deadlines"`
+	Risk struct {
+		RecentOwnerChange  duration `toml:"recent_owner_change"`
+		MaxTransfersPerDay int      `toml:"max_transfers_per_day"`
+	} `toml:"risk"`
+
+	// Photos bound what uploadVinPhotos accepts; zero takes the domain's
+	// defaults (adapter.PhotoRules).
+	Photos struct {
+		MaxCount int `toml:"max_count"`
+		MaxBytes int `toml:"max_bytes"`
+	} `toml:"photos"`
 
 	Channels []struct {
 		Name     string   `toml:"name"`
@@ -317,6 +328,24 @@ func (c *config) wireDomain(w *wiring, fail func(string, ...any)) {
 		Acceptance: c.Deadlines.Acceptance.Duration, Photos: c.Deadlines.Photos.Duration,
 		Inspection: c.Deadlines.Inspection.Duration, Payment: c.Deadlines.Payment.Duration,
 	}
+	w.cfg.Risk = adapter.RiskRules{
+		RecentOwnerChange: c.Risk.RecentOwnerChange.Duration,
+		DailyTransfers:    c.Risk.MaxTransfersPerDay,
+	}
+	if c.Risk.MaxTransfersPerDay < 0 {
+		fail("risk.max_transfers_per_day: %d is negative", c.Risk.MaxTransfersPerDay)
+	}
+
+	// A photo travels as one attachment (or one run of inline base64,
+	// which soap counts the same way), so soap's cap bounds it first.
+	switch p := c.Photos; {
+	case p.MaxCount < 0:
+		fail("photos.max_count: %d, want 0 (the default) or more", p.MaxCount)
+	case p.MaxBytes < 0 || p.MaxBytes > soap.DefaultMaxAttachmentSize:
+		fail("photos.max_bytes: %d, want 0 (the default) to %d", p.MaxBytes,
+			soap.DefaultMaxAttachmentSize)
+	}
+	w.cfg.Photos = adapter.PhotoRules{MaxCount: c.Photos.MaxCount, MaxBytes: c.Photos.MaxBytes}
 
 	roles := map[string]adapter.Role{"citizen": adapter.RoleCitizen, "inspection": adapter.RoleInspector}
 	var channels []endpoint.Channel

@@ -21,11 +21,22 @@ import (
 // fresh database and serves it over httptest.
 func newTestApp(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv, _ := newTestAppWith(t, nil)
+	return srv
+}
+
+// newTestAppWith is newTestApp with the configuration changed by edit
+// (when not nil); it returns the app too.
+func newTestAppWith(t *testing.T, edit func(c *config)) (*httptest.Server, *app) {
+	t.Helper()
 	c, err := loadConfig("../../testdata/adapter.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.DatabaseURL = registrytest.URL(t)
+	if edit != nil {
+		edit(c)
+	}
 	log := logrus.New()
 	log.Out = io.Discard
 	a, err := newApp(context.Background(), c, log)
@@ -35,7 +46,7 @@ func newTestApp(t *testing.T) *httptest.Server {
 	t.Cleanup(func() { a.db.Close() })
 	srv := httptest.NewServer(a.handler)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, a
 }
 
 // TestCorpusAgainstAdapter sends every message of X-Road's own test corpus

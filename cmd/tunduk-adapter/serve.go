@@ -177,16 +177,14 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 	ops.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	a.ops = ops
 
+	ep := endpoint.New(a.domain, w.channels, log)
+	ep.Journal = db
 	mux := http.NewServeMux()
 	mux.Handle("/xroad", &observed{
 		base: soap.Handler{
-			Service:  resultService{next: endpoint.New(a.domain, w.channels, log)},
+			Service:  resultService{next: ep},
 			Provider: w.provider,
 			WSDL:     doc,
-			// A photo may hold 10 MiB (adapter.PhotoRules); sent inline as
-			// base64 that is 13.4 MiB of envelope, above soap's 8 MiB
-			// default, so the envelope limit is raised to fit one photo.
-			Limits: soap.Limits{MaxEnvelopeSize: 16 << 20},
 		},
 		log: log, metrics: m,
 	})
@@ -261,13 +259,25 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		listeners = append(listeners, a.opsLn)
 	}
 
+	// The payment order sender, the deadline sweeper and the pruning of
+	// recorded replies run beside the server until shutdown.
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-	senderDone := make(chan struct{})
-	go func() {
-		defer close(senderDone)
+	var workers sync.WaitGroup
+	workers.Go(func() {
 		a.domain.RunSender(senderCtx, func(err error) {
 			a.log.WithError(err).Error("payment order sender")
 		})
+	})
+	workers.Go(func() {
+		a.domain.RunSweeper(senderCtx, sweepInterval, func(err error) {
+			a.log.WithError(err).Error("deadline sweeper")
+		})
+	})
+	workers.Go(func() { a.pruneReplies(senderCtx) })
+	senderDone := make(chan struct{})
+	go func() {
+		workers.Wait()
+		close(senderDone)
 	}()
 
 	errs := make(chan error, len(servers))
@@ -302,13 +312,38 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case <-senderDone:
 	case <-deadline.Done():
-		a.log.Warn("payment order sender still busy at the deadline; its lease hands the order on")
+		a.log.Warn("background work still busy at the deadline; a payment order's lease hands it on")
 	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// Background work beside the server: how often overdue transfers are
+// expired, and how long the replies to X-Road messages are kept for
+// repeated deliveries (security servers retry within minutes).
+const (
+	sweepInterval  = 30 * time.Second
+	replyRetention = 7 * 24 * time.Hour
+)
+
+// pruneReplies drops old recorded replies every hour until ctx ends.
+func (a *app) pruneReplies(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := a.db.PruneMessages(ctx, time.Now().Add(-replyRetention)); err != nil &&
+			ctx.Err() == nil {
+			a.log.WithError(err).Error("pruning recorded replies")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // server returns an http.Server with the adapter's timeouts.
