@@ -18,6 +18,8 @@ func cmdUpload(ctx context.Context, args []string) error {
 	concs := fs.String("conc", "1,4,8", "concurrency levels, ascending")
 	size := fs.Int("size", 10_000_000, "bytes per photo")
 	per := fs.Int("per", 3, "uploads per worker at each level")
+	slot := fs.Int("slot", 13, "sell vehicles whose id leaves this remainder by 1500 "+
+		"(each run uses up some; take another for a fresh set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +36,7 @@ func cmdUpload(ctx context.Context, args []string) error {
 	for _, c := range levels {
 		total += c * *per
 	}
-	list, err := sales(ctx, env.db.SQL(), total, 13)
+	list, err := sales(ctx, env.db.SQL(), total, *slot)
 	if err != nil {
 		return err
 	}

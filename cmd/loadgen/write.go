@@ -196,6 +196,8 @@ func cmdWrite(ctx context.Context, args []string) error {
 	config := fs.String("config", "testdata/adapter.toml", "adapter configuration")
 	n := fs.Int("n", 320, "re-registrations to complete")
 	conc := fs.Int("conc", 32, "concurrent sales")
+	slot := fs.Int("slot", 11, "sell vehicles whose id leaves this remainder by 1500 "+
+		"(each run uses up some; take another for a fresh set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func cmdWrite(ctx context.Context, args []string) error {
 		return err
 	}
 	defer env.stop()
-	list, err := sales(ctx, env.db.SQL(), *n, 11)
+	list, err := sales(ctx, env.db.SQL(), *n, *slot)
 	if err != nil {
 		return err
 	}
