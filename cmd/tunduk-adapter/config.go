@@ -34,6 +34,16 @@ type config struct {
 		Inspection duration `toml:"inspection"`
 		Payment    duration `toml:"payment"`
 	} `toml:"deadlines"`
+	Payments struct {
+		Lease        duration `toml:"lease"`
+		CallTimeout  duration `toml:"call_timeout"`
+		BackoffBase  duration `toml:"backoff_base"`
+		BackoffMax   duration `toml:"backoff_max"`
+		MaxAttempts  int      `toml:"max_attempts"`
+		StaleAfter   duration `toml:"stale_after"`
+		PollInterval duration `toml:"poll_interval"`
+		Batch        int      `toml:"batch"`
+	} `toml:"payments"`
 
 	Channels []struct {
 		Name     string   `toml:"name"`
@@ -116,6 +126,20 @@ func (c *config) wire() (*wiring, error) {
 	w.cfg.Deadlines = adapter.Deadlines{
 		Acceptance: c.Deadlines.Acceptance.Duration, Photos: c.Deadlines.Photos.Duration,
 		Inspection: c.Deadlines.Inspection.Duration, Payment: c.Deadlines.Payment.Duration,
+	}
+	p := c.Payments
+	w.cfg.Payments = adapter.PaymentSettings{
+		Lease: p.Lease.Duration, CallTimeout: p.CallTimeout.Duration,
+		BackoffBase: p.BackoffBase.Duration, BackoffMax: p.BackoffMax.Duration,
+		MaxAttempts: p.MaxAttempts, StaleAfter: p.StaleAfter.Duration,
+		PollInterval: p.PollInterval.Duration, Batch: p.Batch,
+	}
+	if p.Lease.Duration > 0 && p.CallTimeout.Duration >= p.Lease.Duration {
+		fail("payments.call_timeout: %v, want less than payments.lease (%v)",
+			p.CallTimeout.Duration, p.Lease.Duration)
+	}
+	if p.MaxAttempts < 0 || p.Batch < 0 {
+		fail("payments: max_attempts and batch must not be negative")
 	}
 
 	roles := map[string]adapter.Role{"citizen": adapter.RoleCitizen, "inspection": adapter.RoleInspector}
