@@ -13,12 +13,17 @@ import (
 type bankService struct {
 	ledger *ledger
 	payer  *payer
+	faults *faults
 	now    func() time.Time
 }
 
 var _ soap.Service = (*bankService)(nil)
 
 func (s *bankService) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.Response, error) {
+	if s.faults.roll(s.faults.SOAPFaults) {
+		return nil, &soap.Fault{Code: "Server.ServerProxy.ServiceFailed",
+			String: "banksim: simulated failure of the payment service"}
+	}
 	var (
 		out any
 		err error
@@ -69,6 +74,11 @@ func (s *bankService) create(req *soap.Request) (any, error) {
 			Result: result("INVALID_REQUEST", "orderId, amount and payee are required"),
 		}, nil
 	}
+	if s.faults.roll(s.faults.RefuseAtCreate) {
+		return &bank.CreatePaymentOrderResponse{
+			Result: result("ORDER_CONFLICT", "simulated refusal"), OrderId: in.OrderId,
+		}, nil
+	}
 	o, created, err := s.ledger.create(order{
 		OrderID: in.OrderId, TransferID: in.TransferId, PayerPIN: in.PayerPin,
 		Amount: in.Amount, Payee: in.Payee.BankCode + "/" + in.Payee.AccountNumber,
@@ -113,9 +123,14 @@ func (s *bankService) cancel(req *soap.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := s.ledger.get(in.OrderId); !ok {
+		return &bank.CancelPaymentOrderResponse{
+			Result: result("ORDER_NOT_FOUND", "no such order"), OrderId: in.OrderId,
+		}, nil
+	}
 	o, err := s.ledger.update(in.OrderId, func(o *order) error {
-		if o.Status == statusPaid {
-			return fmt.Errorf("order %s is paid", o.OrderID)
+		if o.Status != statusCreated && o.Status != statusCancelled {
+			return fmt.Errorf("order %s is %s", o.OrderID, o.Status)
 		}
 		o.Status = statusCancelled
 		return nil
@@ -135,6 +150,11 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := s.ledger.get(in.OrderId); !ok {
+		return &bank.RefundPaymentResponse{
+			Result: result("ORDER_NOT_FOUND", "no such order"), OrderId: in.OrderId,
+		}, nil
+	}
 	var refundID string
 	o, err := s.ledger.update(in.OrderId, func(o *order) error {
 		if o.Status != statusPaid && o.Status != statusRefunded {
@@ -145,7 +165,7 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 		}
 		if o.Status == statusPaid {
 			o.Refunds = append(o.Refunds, fmt.Sprintf("RF-%s", o.BankOrderID))
-			o.Status = statusRefunded
+			o.Status, o.RefundedAt = statusRefunded, s.now()
 		}
 		refundID = o.Refunds[len(o.Refunds)-1]
 		return nil
