@@ -151,21 +151,14 @@ func (p *proc) stop() error {
 	}
 }
 
-// killedBySignal waits up to d for the process to end and reports whether
-// SIGKILL ended it.
-func (p *proc) killedBySignal(d time.Duration) bool {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			return false
-		}
-		ws, ok := ee.Sys().(syscall.WaitStatus)
-		return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
-	case <-time.After(d):
+// bySIGKILL reports whether a process's exit error says SIGKILL ended it.
+func bySIGKILL(err error) bool {
+	ee, ok := err.(*exec.ExitError)
+	if !ok {
 		return false
 	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 // rig is one installation under test: a registry, banksim and the adapter.
