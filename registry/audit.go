@@ -107,7 +107,9 @@ func (r historyRow) event() adapter.Event {
 // RegistrationByCertificate finds the registration, current or past, that
 // carries a certificate number. It returns an error wrapping
 // adapter.ErrNotFound when none does.
-func (d *DB) RegistrationByCertificate(ctx context.Context, number string) (adapter.Registration, error) {
+func (d *DB) RegistrationByCertificate(
+	ctx context.Context, number string,
+) (adapter.Registration, error) {
 	var r registrationRow
 	if err := d.db.GetContext(ctx, &r, queryRegistrationByCertificate, number); err != nil {
 		return adapter.Registration{}, wrap(err, "registration with certificate %s", number)

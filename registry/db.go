@@ -67,6 +67,7 @@ func OpenOptions(ctx context.Context, url string, opts Options) (*DB, error) {
 	return &DB{db: db, opts: opts}, nil
 }
 
+// withDefaults fills the zero fields of o with their documented defaults.
 func (o Options) withDefaults() Options {
 	if o.MaxOpenConns <= 0 {
 		o.MaxOpenConns = 20

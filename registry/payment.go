@@ -13,6 +13,7 @@ const orderColumns = `id, transfer_id, bank_code, payer_pin, payee_bank_code, pa
 	expires_at, pending_call, attempts, next_attempt_at, last_error, attention, flagged_at,
 	checked_at, refund_id, refunded_at, created_at`
 
+// Lookups of payment orders, by id, by transfer and by due time.
 const (
 	queryOrder       = `SELECT ` + orderColumns + ` FROM payment_orders WHERE id = $1`
 	queryOrderLocked = queryOrder + ` FOR UPDATE`

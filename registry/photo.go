@@ -87,7 +87,9 @@ type pendingRow struct {
 // waiting first. Since is the transfer's last update, which is when it
 // entered that state. limit is capped at MaxPendingInspections; a limit
 // of zero or less means the cap.
-func (t *tx) PendingInspections(ctx context.Context, limit int) ([]adapter.PendingInspection, error) {
+func (t *tx) PendingInspections(
+	ctx context.Context, limit int,
+) ([]adapter.PendingInspection, error) {
 	if limit <= 0 || limit > MaxPendingInspections {
 		limit = MaxPendingInspections
 	}

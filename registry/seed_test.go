@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,12 +139,24 @@ func TestSeedDemoDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := registry.SeedDemo(ctx, b, 2026)
-	if err != nil {
-		t.Fatal(err)
+	// Two seeders at once on b: they take turns and agree.
+	var dbs [2]registry.Demo
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { dbs[i], errs[i] = registry.SeedDemo(ctx, b, 2026) })
 	}
-	if da != db {
-		t.Errorf("two seedings with one seed differ:\n%+v\n%+v", da, db)
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatalf("concurrent seeder %d: %v", i, errs[i])
+		}
+		if da != dbs[i] {
+			t.Errorf("two seedings with one seed differ:\n%+v\n%+v", da, dbs[i])
+		}
+	}
+	if n := count(t, b, `SELECT count(*) FROM vehicles`); n != 36 {
+		t.Errorf("got %d vehicles after concurrent seeding, want 36", n)
 	}
 	va, vb := allVehicles(t, a), allVehicles(t, b)
 	if len(va) != len(vb) {

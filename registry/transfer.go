@@ -11,7 +11,8 @@ import (
 // openStatesSQL is adapter.OpenStates as an SQL list. It must match the
 // predicate of transfers_open_vehicle_key, so that the planner can use that
 // index; a test holds the three together.
-const openStatesSQL = `('AWAITING_BUYER', 'AWAITING_PHOTOS', 'AWAITING_INSPECTION', 'AWAITING_PAYMENT')`
+const openStatesSQL = `('AWAITING_BUYER', 'AWAITING_PHOTOS', ` +
+	`'AWAITING_INSPECTION', 'AWAITING_PAYMENT')`
 
 // transferColumns are read into a transferRow from transfers t joined with
 // vehicles v.
@@ -20,11 +21,13 @@ const transferColumns = `t.id, t.vehicle_id, COALESCE(v.vin, '') AS vin,
 	t.seller_bank_code, t.seller_account, t.buyer_bank_code, t.state,
 	t.approval_code, t.certificate_number, t.deadline, t.created_at, t.updated_at`
 
+// Lookups of transfers, joined with their vehicle for its VIN and plate.
 const (
-	queryTransfer       = `SELECT ` + transferColumns + ` FROM transfers t JOIN vehicles v ON v.id = t.vehicle_id WHERE t.id = $1`
+	fromTransfers       = ` FROM transfers t JOIN vehicles v ON v.id = t.vehicle_id`
+	queryTransfer       = `SELECT ` + transferColumns + fromTransfers + ` WHERE t.id = $1`
 	queryTransferLocked = queryTransfer + ` FOR UPDATE OF t`
-	queryOpenTransfer   = `SELECT ` + transferColumns + ` FROM transfers t JOIN vehicles v ON v.id = t.vehicle_id
-		WHERE t.vehicle_id = $1 AND t.state IN ` + openStatesSQL
+	queryOpenTransfer   = `SELECT ` + transferColumns + fromTransfers +
+		` WHERE t.vehicle_id = $1 AND t.state IN ` + openStatesSQL
 )
 
 type transferRow struct {

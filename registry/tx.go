@@ -97,3 +97,12 @@ func timeOf(t sql.NullTime) time.Time {
 func nullString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
 }
+
+// errOr returns err, or sql.ErrNoRows when err is nil: for "no row
+// touched" after a statement that itself succeeded.
+func errOr(err error) error {
+	if err != nil {
+		return err
+	}
+	return sql.ErrNoRows
+}

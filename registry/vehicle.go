@@ -42,7 +42,8 @@ func (r vehicleRow) vehicle() adapter.Vehicle {
 }
 
 // errVehicleQuery means a VehicleQuery named no identifier or several.
-var errVehicleQuery = errors.New("registry: vehicle query needs exactly one of VIN, plate, body number")
+var errVehicleQuery = errors.New(
+	"registry: vehicle query needs exactly one of VIN, plate, body number")
 
 // Vehicle finds one vehicle by the identifier set in q. A body number is
 // not unique across makes; the oldest record wins.
@@ -122,7 +123,9 @@ func (r registrationRow) registration() adapter.Registration {
 }
 
 // CurrentRegistration returns the vehicle's one current registration.
-func (t *tx) CurrentRegistration(ctx context.Context, vehicleID int64) (adapter.Registration, error) {
+func (t *tx) CurrentRegistration(
+	ctx context.Context, vehicleID int64,
+) (adapter.Registration, error) {
 	var r registrationRow
 	if err := t.get(ctx, &r, queryCurrentRegistration, vehicleID); err != nil {
 		return adapter.Registration{}, wrap(err, "current registration of vehicle %d", vehicleID)
@@ -159,7 +162,9 @@ const queryActiveRestrictions = `SELECT id, vehicle_id, kind, authority, since
 	FROM restrictions WHERE vehicle_id = $1 AND lifted_at IS NULL ORDER BY since, id`
 
 // ActiveRestrictions lists the restrictions not lifted, oldest first.
-func (t *tx) ActiveRestrictions(ctx context.Context, vehicleID int64) ([]adapter.Restriction, error) {
+func (t *tx) ActiveRestrictions(
+	ctx context.Context, vehicleID int64,
+) ([]adapter.Restriction, error) {
 	var rows []restrictionRow
 	if err := t.list(ctx, &rows, queryActiveRestrictions, vehicleID); err != nil {
 		return nil, wrap(err, "restrictions of vehicle %d", vehicleID)

@@ -3,6 +3,7 @@ package soap
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -216,4 +217,55 @@ func rootPart(t testing.TB, ct string, body []byte) []byte {
 		t.Fatal(err)
 	}
 	return readAll(t, p)
+}
+
+// b64 returns s in base64 with MIME line breaks.
+func b64(s string) string {
+	e := base64.StdEncoding.EncodeToString([]byte(s))
+	var b strings.Builder
+	for len(e) > 76 {
+		b.WriteString(e[:76] + "\r\n")
+		e = e[76:]
+	}
+	b.WriteString(e)
+	return b.String()
+}
+
+// base64Lines returns a writer encoding to w in base64 with CRLF every 76
+// characters.
+func base64Lines(w io.Writer) io.WriteCloser {
+	return base64.NewEncoder(base64.StdEncoding, &lineWriter{w: w})
+}
+
+// lineWriter breaks its output into lines of 76 bytes.
+type lineWriter struct {
+	w   io.Writer
+	col int
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), 76-l.col)
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return n, err
+		}
+		n += k
+		p = p[k:]
+		l.col += k
+		if l.col == 76 {
+			if _, err := l.w.Write([]byte("\r\n")); err != nil {
+				return n, err
+			}
+			l.col = 0
+		}
+	}
+	return n, nil
+}
+
+// nopService answers with an empty response element and keeps nothing.
+type nopService struct{}
+
+func (nopService) ServeSOAP(_ context.Context, req *Request) (*Response, error) {
+	return &Response{Body: NewResponseElement(req)}, nil
 }

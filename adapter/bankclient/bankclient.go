@@ -56,6 +56,7 @@ func (b *Bank) call(ctx context.Context, code, userID string, req, resp any) err
 	if err != nil {
 		return fmt.Errorf("bankclient: %s at %s: %w", code, b.Code, err)
 	}
+	defer r.Close()
 	if err := soap.Unmarshal(r.Body, resp); err != nil {
 		return fmt.Errorf("bankclient: decode %sResponse from %s: %w", code, b.Code, err)
 	}

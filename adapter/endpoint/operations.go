@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
@@ -99,10 +100,7 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}
 	photos := make([]adapter.PhotoUpload, 0, len(in.Photo))
 	for i, p := range in.Photo {
-		if p == nil {
-			continue
-		}
-		content, err := photoContent(req, p)
+		content, err := photoContent(req, i)
 		if err != nil {
 			return nil, &soap.Fault{Code: soap.CodeBadRequest,
 				String: fmt.Sprintf("photo %d: %v", i+1, err)}
@@ -120,15 +118,49 @@ func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soa
 	}, nil
 }
 
-// photoContent returns the bytes of a photo sent inline as base64.
-//
-// TODO: resolve contentRef (swaRef, cid:) and MTOM xop:Include against the
-// request's attachments, so apps need not inflate photos by a third.
-func photoContent(_ *soap.Request, p *vehicle.Photo) ([]byte, error) {
-	if p.Content == nil || len(*p.Content) == 0 {
-		return nil, fmt.Errorf("no content")
+// photoContent returns the bytes of the i-th photo element in whichever form
+// it came: inline base64, a swaRef contentRef naming an attachment, or an
+// MTOM xop:Include inside content.
+func photoContent(req *soap.Request, i int) ([]byte, error) {
+	photos := children(req.Body, "photo")
+	if i >= len(photos) {
+		return nil, fmt.Errorf("no photo element %d", i+1)
 	}
-	return *p.Content, nil
+	var el *etree.Element
+	for _, name := range []string{"content", "contentRef"} {
+		if c := children(photos[i], name); len(c) == 1 {
+			if el != nil {
+				return nil, fmt.Errorf("both content and contentRef")
+			}
+			el = c[0]
+		}
+	}
+	if el == nil {
+		return nil, fmt.Errorf("neither content nor contentRef")
+	}
+	a, err := req.Content(el)
+	if err != nil {
+		return nil, err
+	}
+	b, err := a.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("read attachment %q: %w", a.ContentID, err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("the content is empty")
+	}
+	return b, nil
+}
+
+// children returns el's child elements with a local name, in order.
+func children(el *etree.Element, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range el.ChildElements() {
+		if c.Tag == local {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func listPendingInspections(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
@@ -160,14 +192,26 @@ func getVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soap.R
 	if err != nil {
 		return &vehicle.GetVinPhotosResponse{Result: result(err), TransferId: in.TransferId}, err
 	}
+	// A caller that sent attachments can read them, so the photos go back
+	// as attachments too instead of inflating the envelope by a third.
+	asAttachments := len(req.Attachments) > 0
 	out := &vehicle.GetVinPhotosResponse{Result: result(nil), TransferId: in.TransferId}
-	for _, p := range photos {
-		out.Photo = append(out.Photo, &vehicle.StoredPhoto{
+	var atts []*soap.Attachment
+	for i, p := range photos {
+		sp := &vehicle.StoredPhoto{
 			Kind: p.Kind, ContentType: p.ContentType, Sha256: p.SHA256, Size: int64(len(p.Content)),
-			Content: (*vehicle.Base64)(&p.Content),
-		})
+		}
+		if asAttachments {
+			cid := fmt.Sprintf("photo-%d-%s@vehicles.mvd.gov.kg", i+1, p.SHA256[:12])
+			ref := vehicle.SwaRef("cid:" + cid)
+			sp.ContentRef = &ref
+			atts = append(atts, soap.NewAttachment(cid, p.ContentType, p.Content))
+		} else {
+			sp.Content = (*vehicle.Base64)(&p.Content)
+		}
+		out.Photo = append(out.Photo, sp)
 	}
-	return out, nil
+	return withAttachments{out, atts}, nil
 }
 
 func submitInspection(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {

@@ -84,11 +84,15 @@ func (s *Service) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.Respo
 		}).WithError(err).Error("internal error")
 		return nil, err
 	}
+	var atts []*soap.Attachment
+	if w, ok := body.(withAttachments); ok {
+		body, atts = w.body, w.attachments
+	}
 	el, err := soap.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: encode %sResponse: %w", code, err)
 	}
-	return &soap.Response{Body: el}, nil
+	return &soap.Response{Body: el, Attachments: atts}, nil
 }
 
 // admit finds the caller's channel, checks that it may call the service,
@@ -111,6 +115,12 @@ func (s *Service) admit(h soap.Header) (adapter.Caller, error) {
 		}
 	}
 	return c, nil
+}
+
+// withAttachments is a response body sent with MIME attachments.
+type withAttachments struct {
+	body        any
+	attachments []*soap.Attachment
 }
 
 // result is the result element for the outcome err: OK for nil, the

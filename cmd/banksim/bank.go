@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -14,6 +15,9 @@ const (
 	statusCancelled = "CANCELLED"
 	statusRefunded  = "REFUNDED"
 )
+
+// errNoOrder means the ledger holds no order under the id asked for.
+var errNoOrder = errors.New("no such order")
 
 // order is a payment order as the simulated bank holds it.
 type order struct {
@@ -80,7 +84,7 @@ func (l *ledger) update(id string, fn func(o *order) error) (order, error) {
 	defer l.mu.Unlock()
 	o, ok := l.orders[id]
 	if !ok {
-		return order{}, fmt.Errorf("no order %s", id)
+		return order{}, fmt.Errorf("order %s: %w", id, errNoOrder)
 	}
 	if err := fn(o); err != nil {
 		return *o, err

@@ -47,9 +47,10 @@ func (f *faults) register(fs *flag.FlagSet) *uint64 {
 // sequence of requests.
 func (f *faults) seed(s uint64) { f.rnd = rand.New(rand.NewPCG(s, s^0x5eed)) }
 
-// roll reports whether an event of probability p happens.
+// roll reports whether an event of probability p happens; never on a nil
+// faults.
 func (f *faults) roll(p float64) bool {
-	if p <= 0 {
+	if f == nil || p <= 0 {
 		return false
 	}
 	f.mu.Lock()
@@ -71,8 +72,11 @@ func (f *faults) String() string {
 // wrap applies the transport faults around the SOAP handler: latency, HTTP
 // 500 without a body, and answers that never come. SOAP faults are the
 // service's (see bankService.ServeSOAP), so they go out as proper
-// envelopes.
+// envelopes. A nil faults returns next as it is.
 func (f *faults) wrap(next http.Handler) http.Handler {
+	if f == nil {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)

@@ -117,6 +117,14 @@ func TestPaymentsUnderBankFaults(t *testing.T) {
 
 			m := r.settle(ids, 40*time.Second)
 			bank := r.bankOrders()
+			if tc.callbacks != nil {
+				// Duplicates may still be on their way when the sale settles.
+				deadline := time.Now().Add(10 * time.Second)
+				for !allCallbacks(bank, ids, tc.callbacks) && time.Now().Before(deadline) {
+					time.Sleep(100 * time.Millisecond)
+					bank = r.bankOrders()
+				}
+			}
 			for id, o := range m {
 				if o.state != string(tc.want) || o.attention != "" {
 					t.Errorf("%s: got %s (flag %q), want %s", id, o.state, o.attention, tc.want)
@@ -157,6 +165,16 @@ func TestRefusedOrdersAreFlagged(t *testing.T) {
 		t.Fatalf("FlaggedOrders: got %v, %v; want the order of %s", flagged, err, id)
 	}
 	r.checkInvariants([]string{id}, m)
+}
+
+// allCallbacks reports whether the callbacks of every order in ids pass ok.
+func allCallbacks(bank map[string]bankOrder, ids []string, ok func(int) bool) bool {
+	for _, id := range ids {
+		if !ok(bank[id].Callbacks) {
+			return false
+		}
+	}
+	return true
 }
 
 // waitBankOrder waits until banksim holds the transfer's order.

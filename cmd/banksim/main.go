@@ -90,9 +90,35 @@ func run(args []string) error {
 		now:     time.Now,
 		ctx:     ctx,
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: routes(l, p, bankID), ReadHeaderTimeout: 10 * time.Second}
+	log.WithField("addr", ln.Addr().String()).WithField("faults", f.String()).Info("banksim listening")
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	p.wg.Wait()
+	return nil
+}
+
+// routes serves the bank contract as bankID on /xroad, and the orders of l
+// for people and tests: GET /orders lists them, POST /orders/{id}/pay has p
+// pay one.
+func routes(l *ledger, p *payer, bankID soap.Identifier) http.Handler {
+	if p.faults == nil {
+		p.faults = &faults{} // a well-behaved bank
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/xroad", f.wrap(&soap.Handler{
-		Service:  &bankService{ledger: l, payer: p, faults: f, now: time.Now},
+	mux.Handle("/xroad", p.faults.wrap(&soap.Handler{
+		Service:  &bankService{ledger: l, payer: p, faults: p.faults, now: p.now},
 		Provider: bankID,
 	}))
 	mux.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
@@ -108,22 +134,5 @@ func run(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(o)
 	})
-
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.WithField("addr", ln.Addr().String()).WithField("faults", f.String()).Info("banksim listening")
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	p.wg.Wait()
-	return nil
+	return mux
 }

@@ -48,8 +48,8 @@ func (p *payer) schedule(orderID string) {
 	}()
 }
 
-// pay marks the order paid, once, and has confirmPayment sent in the
-// background, as the faults allow.
+// pay marks the order paid, once, and sends confirmPayment as the faults
+// allow: at once, or in the background after -callback-delay.
 func (p *payer) pay(ctx context.Context, orderID string) error {
 	o, err := p.ledger.update(orderID, func(o *order) error {
 		switch o.Status {
@@ -73,6 +73,11 @@ func (p *payer) pay(ctx context.Context, orderID string) error {
 		p.log.WithField("order", o.OrderID).Info("fault: the callback is lost")
 		return nil
 	}
+	if p.faults == nil || p.faults.CallbackDelay <= 0 {
+		p.callback(o)
+		return nil
+	}
+	// A delayed callback comes after the pay request has returned.
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -84,14 +89,18 @@ func (p *payer) pay(ctx context.Context, orderID string) error {
 // callback sends the confirmation of a paid order after the configured
 // delay, and its duplicates, one after the other.
 func (p *payer) callback(o order) {
+	f := p.faults
+	if f == nil {
+		f = &faults{}
+	}
 	select {
 	case <-p.ctx.Done():
 		return
-	case <-time.After(p.faults.CallbackDelay):
+	case <-time.After(f.CallbackDelay):
 	}
-	for range 1 + p.faults.DupCallbacks {
+	for range 1 + f.DupCallbacks {
 		sent := o
-		if p.faults.roll(p.faults.WrongAmount) {
+		if f.roll(f.WrongAmount) {
 			sent.Amount = wrongAmount(o.Amount)
 			p.log.WithFields(logrus.Fields{"order": o.OrderID, "amount": sent.Amount}).
 				Info("fault: the callback carries a wrong amount")
@@ -136,6 +145,7 @@ func (p *payer) confirm(ctx context.Context, o order) error {
 			last = err
 			continue
 		}
+		defer resp.Close()
 		var r vehicle.ConfirmPaymentResponse
 		if err := soap.Unmarshal(resp.Body, &r); err != nil {
 			return fmt.Errorf("decode confirmPaymentResponse: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,6 +65,14 @@ func result(code, text string) *bank.Result {
 	return &bank.Result{Code: code, Message: []*bank.LocalizedText{{Value: &t, Lang: "en"}}}
 }
 
+// refusal is the result code for an order the ledger would not change.
+func refusal(err error) string {
+	if errors.Is(err, errNoOrder) {
+		return "ORDER_NOT_FOUND"
+	}
+	return "INVALID_STATE"
+}
+
 func (s *bankService) create(req *soap.Request) (any, error) {
 	in, err := decode[bank.CreatePaymentOrder](req)
 	if err != nil {
@@ -123,12 +132,9 @@ func (s *bankService) cancel(req *soap.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := s.ledger.get(in.OrderId); !ok {
-		return &bank.CancelPaymentOrderResponse{
-			Result: result("ORDER_NOT_FOUND", "no such order"), OrderId: in.OrderId,
-		}, nil
-	}
 	o, err := s.ledger.update(in.OrderId, func(o *order) error {
+		// Only an order nobody has paid can be withdrawn; a refunded one
+		// was paid and stays on the books as refunded.
 		if o.Status != statusCreated && o.Status != statusCancelled {
 			return fmt.Errorf("order %s is %s", o.OrderID, o.Status)
 		}
@@ -137,7 +143,7 @@ func (s *bankService) cancel(req *soap.Request) (any, error) {
 	})
 	if err != nil {
 		return &bank.CancelPaymentOrderResponse{
-			Result: result("INVALID_STATE", err.Error()), OrderId: in.OrderId, Status: o.Status,
+			Result: result(refusal(err), err.Error()), OrderId: in.OrderId, Status: o.Status,
 		}, nil
 	}
 	return &bank.CancelPaymentOrderResponse{
@@ -149,11 +155,6 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 	in, err := decode[bank.RefundPayment](req)
 	if err != nil {
 		return nil, err
-	}
-	if _, ok := s.ledger.get(in.OrderId); !ok {
-		return &bank.RefundPaymentResponse{
-			Result: result("ORDER_NOT_FOUND", "no such order"), OrderId: in.OrderId,
-		}, nil
 	}
 	var refundID string
 	o, err := s.ledger.update(in.OrderId, func(o *order) error {
@@ -172,7 +173,7 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 	})
 	if err != nil {
 		return &bank.RefundPaymentResponse{
-			Result: result("INVALID_STATE", err.Error()), OrderId: in.OrderId, Status: o.Status,
+			Result: result(refusal(err), err.Error()), OrderId: in.OrderId, Status: o.Status,
 		}, nil
 	}
 	return &bank.RefundPaymentResponse{

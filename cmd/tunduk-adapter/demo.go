@@ -28,6 +28,10 @@ func cmdDemo(ctx context.Context, args []string) error {
 	path := configFlag(fs)
 	once := fs.Bool("once", false, "exit after the scenario: status 0 only if the transfer completed")
 	dbName := fs.String("db-name", "tunduk_demo", "database the demo creates afresh on the server")
+	listen := fs.String("listen", "",
+		"adapter address (default: the configuration's listen); port 0 picks a free port")
+	bankListen := fs.String("bank-listen", "127.0.0.1:8091",
+		"banksim address; port 0 picks a free port")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,6 +44,26 @@ func cmdDemo(ctx context.Context, args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	out := os.Stdout
+
+	// Fixed ports by default, so that the curl lines of
+	// testdata/requests/README.md reach the demo; a busy port is an error
+	// rather than a silent move elsewhere. Taken before the database is
+	// touched, so that a second demo fails before it drops the database a
+	// running one uses.
+	if *listen == "" {
+		*listen = c.Listen
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("adapter address (-listen %s; port 0 picks a free one): %w", *listen, err)
+	}
+	defer ln.Close()
+	adapterURL := "http://" + ln.Addr().String() + "/xroad"
+	bankAddr, err := bindable(*bankListen)
+	if err != nil {
+		return fmt.Errorf("banksim address (-bank-listen %s; port 0 picks a free one): %w",
+			*bankListen, err)
+	}
 
 	// The demo's registry is its own database, made afresh on the server
 	// DATABASE_URL names, so a second run starts from the same state.
@@ -67,15 +91,6 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "registry: database %s with %d vehicles and %d people\n", *dbName, demo.Vehicles, demo.Persons)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	adapterURL := "http://" + ln.Addr().String() + "/xroad"
-	bankAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
 	c.PublicURL, c.SecurityServerURL = adapterURL, "http://"+bankAddr+"/xroad"
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -121,13 +136,14 @@ func cmdDemo(ctx context.Context, args []string) error {
 	}
 	stop()
 	serveErr := <-served
-	_ = bank.Wait()
+	<-bank
 	return errors.Join(scErr, serveErr)
 }
 
-// freeAddr returns a loopback address with a port free at the moment.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// bindable checks that addr is free at the moment and returns it with a
+// port 0 replaced by a free port, for a process started right after.
+func bindable(addr string) (string, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", err
 	}
@@ -136,8 +152,8 @@ func freeAddr() (string, error) {
 }
 
 // startBanksim runs the bank simulator as its own process and waits until
-// it answers.
-func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (*exec.Cmd, error) {
+// it answers. The returned channel yields the process's exit.
+func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (<-chan error, error) {
 	bin, err := banksimBinary(ctx)
 	if err != nil {
 		return nil, err
@@ -152,16 +168,26 @@ func startBanksim(ctx context.Context, addr, adapterURL string, c *config) (*exe
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start banksim: %w", err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("banksim exited before answering on %s: %v", addr, err)
+		case <-timeout:
+			return nil, fmt.Errorf("banksim did not answer on %s", addr)
+		case <-tick.C:
+		}
 		resp, err := http.Get("http://" + addr + "/orders")
 		if err == nil {
 			resp.Body.Close()
-			return cmd, nil
+			return exited, nil
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("banksim did not answer on %s", addr)
 }
 
 // banksimBinary finds banksim beside this program, or builds it from the

@@ -7,7 +7,7 @@
 //	tunduk-adapter serve      -config adapter.toml   serve X-Road requests
 //	tunduk-adapter migrate    -config adapter.toml   apply database migrations
 //	tunduk-adapter seed-demo  -config adapter.toml   fill a demo registry
-//	tunduk-adapter demo       [-once]                run a whole re-registration locally
+//	tunduk-adapter demo       [-once] [-listen addr] run a whole re-registration locally
 //	tunduk-adapter check-config -config adapter.toml validate the configuration
 //	tunduk-adapter flagged-orders -config adapter.toml list payment orders that need an operator
 //

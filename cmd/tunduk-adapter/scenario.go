@@ -34,20 +34,21 @@ type scenario struct {
 
 // call sends one request from client for userID and decodes the response
 // into resp. A result other than OK is an error.
-func (s *scenario) call(ctx context.Context, client soap.Identifier, userID, code string, req, resp any) (string, error) {
+func (s *scenario) call(ctx context.Context, client soap.Identifier, userID, code string, req, resp any) error {
 	body, err := soap.Marshal(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	c := &soap.Client{URL: s.url, Client: client}
 	r, err := c.Do(ctx, soap.Call{Service: s.service.Service(code, "v1"), UserID: userID, Body: body})
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", code, err)
+		return fmt.Errorf("%s: %w", code, err)
 	}
+	defer r.Close()
 	if err := soap.Unmarshal(r.Body, resp); err != nil {
-		return "", fmt.Errorf("%s: decode response: %w", code, err)
+		return fmt.Errorf("%s: decode response: %w", code, err)
 	}
-	return "", nil
+	return nil
 }
 
 // step prints what is about to happen.
@@ -79,7 +80,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(1, "checkVehicle %s (Tunduk portal)", s.vin)
 	var check vehicle.CheckVehicleResponse
-	if _, err := s.call(ctx, s.portal, seller, "checkVehicle", &vehicle.CheckVehicle{Vin: s.vin}, &check); err != nil {
+	if err := s.call(ctx, s.portal, seller, "checkVehicle", &vehicle.CheckVehicle{Vin: s.vin}, &check); err != nil {
 		return "", err
 	}
 	if err := s.ok(check.Result); err != nil {
@@ -91,7 +92,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(2, "initiateTransfer: the seller offers it for %s som (Tunduk portal)", s.price)
 	var init vehicle.InitiateTransferResponse
-	if _, err := s.call(ctx, s.portal, seller, "initiateTransfer", &vehicle.InitiateTransfer{
+	if err := s.call(ctx, s.portal, seller, "initiateTransfer", &vehicle.InitiateTransfer{
 		Vin: s.vin, CertificateNumber: s.certificate, SellerPin: s.seller, BuyerPin: s.buyer,
 		Price:         s.price,
 		SellerAccount: &vehicle.BankAccount{BankCode: s.bankCode, AccountNumber: s.account},
@@ -106,7 +107,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(3, "acceptTransfer: the buyer accepts and will pay through %s (bank app)", s.bankCode)
 	var acc vehicle.AcceptTransferResponse
-	if _, err := s.call(ctx, s.bankApp, buyer, "acceptTransfer",
+	if err := s.call(ctx, s.bankApp, buyer, "acceptTransfer",
 		&vehicle.AcceptTransfer{TransferId: id, BuyerBankCode: s.bankCode}, &acc); err != nil {
 		return "", err
 	}
@@ -126,7 +127,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 		photos = append(photos, &vehicle.Photo{Kind: kind, ContentType: "image/jpeg", Content: &b})
 	}
 	var up vehicle.UploadVinPhotosResponse
-	if _, err := s.call(ctx, s.portal, seller, "uploadVinPhotos",
+	if err := s.call(ctx, s.portal, seller, "uploadVinPhotos",
 		&vehicle.UploadVinPhotos{TransferId: id, Photo: photos}, &up); err != nil {
 		return "", err
 	}
@@ -137,7 +138,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(5, "listPendingInspections and getVinPhotos (MVD inspection)")
 	var list vehicle.ListPendingInspectionsResponse
-	if _, err := s.call(ctx, s.inspection, "", "listPendingInspections",
+	if err := s.call(ctx, s.inspection, "", "listPendingInspections",
 		&vehicle.ListPendingInspections{Limit: 10}, &list); err != nil {
 		return "", err
 	}
@@ -145,7 +146,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var got vehicle.GetVinPhotosResponse
-	if _, err := s.call(ctx, s.inspection, "", "getVinPhotos",
+	if err := s.call(ctx, s.inspection, "", "getVinPhotos",
 		&vehicle.GetVinPhotos{TransferId: id}, &got); err != nil {
 		return "", err
 	}
@@ -156,7 +157,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(6, "submitInspection APPROVE: the inspector read VIN %s on the photo", s.vin)
 	var insp vehicle.SubmitInspectionResponse
-	if _, err := s.call(ctx, s.inspection, "", "submitInspection", &vehicle.SubmitInspection{
+	if err := s.call(ctx, s.inspection, "", "submitInspection", &vehicle.SubmitInspection{
 		TransferId: id, InspectorId: "MVD-0042", Decision: "APPROVE", ObservedVin: s.vin,
 		Comment: "VIN plate and body match",
 	}, &insp); err != nil {
@@ -179,7 +180,7 @@ func (s *scenario) run(ctx context.Context) (string, error) {
 
 	s.step(8, "getRegistrationCertificate (the buyer, Tunduk app)")
 	var cert vehicle.GetRegistrationCertificateResponse
-	if _, err := s.call(ctx, s.portal, buyer, "getRegistrationCertificate",
+	if err := s.call(ctx, s.portal, buyer, "getRegistrationCertificate",
 		&vehicle.GetRegistrationCertificate{Vin: s.vin}, &cert); err != nil {
 		return "", err
 	}
@@ -199,7 +200,7 @@ func (s *scenario) waitCompleted(ctx context.Context, userID, id string) (*vehic
 	defer cancel()
 	for {
 		var st vehicle.GetTransferStatusResponse
-		if _, err := s.call(ctx, s.bankApp, userID, "getTransferStatus",
+		if err := s.call(ctx, s.bankApp, userID, "getTransferStatus",
 			&vehicle.GetTransferStatus{TransferId: id}, &st); err != nil {
 			return nil, err
 		}
