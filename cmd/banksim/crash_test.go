@@ -30,7 +30,9 @@ var crashPoints = []string{
 // payment. -crash.n sets the number of iterations.
 func TestAdapterKilledOnPaymentPath(t *testing.T) {
 	r := newRig(t)
-	r.startBank("-pay-after", "-1s")
+	// A callback delay makes the pay request return before the callback,
+	// so the test can revive the adapter while banksim retries it.
+	r.startBank("-pay-after", "-1s", "-callback-delay", "1ms")
 	r.writeConfig() // here, so that it outlives the subtests
 	ctx := context.Background()
 	var all []string
