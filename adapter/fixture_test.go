@@ -72,15 +72,12 @@ type fixture struct {
 	clock *clock
 }
 
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	db := registrytest.New(t)
-	demo, err := registry.SeedDemo(ctx, db, 7)
-	if err != nil {
-		t.Fatalf("SeedDemo: %v", err)
-	}
-	b := newTestBank(t)
+// newTestBanks returns the bank directory the tests' services use: PILOT,
+// an in-test bank reached through the real bank client over HTTP, and OFF,
+// a disabled one.
+func newTestBanks(tb testing.TB) (*bankclient.Directory, *testBank) {
+	tb.Helper()
+	b := newTestBank(tb)
 	client := &soap.Client{URL: b.URL, Client: adapterID}
 	other := bankID
 	other.MemberCode = "60000002"
@@ -89,8 +86,20 @@ func newFixture(t *testing.T) *fixture {
 		{Code: "OFF", Name: "Disabled Bank", Service: other, Enabled: false},
 	})
 	if err != nil {
-		t.Fatalf("NewDirectory: %v", err)
+		tb.Fatalf("NewDirectory: %v", err)
 	}
+	return banks, b
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := registrytest.New(t)
+	demo, err := registry.SeedDemo(ctx, db, 7)
+	if err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	banks, b := newTestBanks(t)
 	svc := adapter.New(db, banks, adapter.Config{
 		Fees:      adapter.Fees{State: stateFee, Service: serviceFee},
 		Deadlines: deadlines,

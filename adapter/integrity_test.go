@@ -17,17 +17,6 @@ import (
 // risk signals and the daily limit. Helpers carry an "ig" prefix so that
 // they stay apart from the other tests of this package.
 
-// igBanks knows one bank, PILOT, which accepts every order.
-type igBanks struct{}
-
-func (igBanks) Bank(code string) (adapter.Bank, bool) { return igBank{}, code == "PILOT" }
-
-type igBank struct{}
-
-func (igBank) CreatePaymentOrder(_ context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
-	return adapter.BankOrder{OrderID: o.ID, BankOrderID: "B-" + o.ID, Status: "CREATED"}, nil
-}
-
 // igSale is a vehicle that may be sold, its owner and a buyer.
 type igSale struct {
 	VIN, Cert     string
@@ -38,6 +27,7 @@ type igSale struct {
 // moves.
 type igWorld struct {
 	db    *registry.DB
+	banks adapter.Banks
 	svc   *adapter.Service
 	sales []igSale
 	next  atomic.Int64
@@ -60,6 +50,7 @@ func (w *igWorld) take(tb testing.TB) igSale {
 func igNew(tb testing.TB, cfg adapter.Config) *igWorld {
 	tb.Helper()
 	w := &igWorld{db: registrytest.New(tb)}
+	w.banks, _ = newTestBanks(tb)
 	ctx := context.Background()
 	if _, err := registry.SeedDemo(ctx, w.db, 1); err != nil {
 		tb.Fatalf("seed: %v", err)
@@ -74,7 +65,7 @@ func igNew(tb testing.TB, cfg adapter.Config) *igWorld {
 // service returns another Service on the same registry and clock, as a
 // second adapter process would have.
 func (w *igWorld) service(cfg adapter.Config) *adapter.Service {
-	s := adapter.New(w.db, igBanks{}, cfg)
+	s := adapter.New(w.db, w.banks, cfg)
 	s.Now = func() time.Time { return *w.now.Load() }
 	return s
 }
