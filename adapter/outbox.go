@@ -198,7 +198,7 @@ func (s *Service) perform(ctx context.Context, o PaymentOrder) error {
 	}
 	var wake bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		cur, err := tx.PaymentOrder(ctx, o.ID, true)
+		cur, err := lockOrder(ctx, tx, o)
 		if err != nil {
 			return err
 		}
@@ -215,6 +215,16 @@ func (s *Service) perform(ctx context.Context, o PaymentOrder) error {
 		s.Wake()
 	}
 	return nil
+}
+
+// lockOrder locks o's transfer and then o, in the order that confirmation,
+// cancellation and expiry take them: a worker that locked the order first
+// and then, applying a payment, the transfer would deadlock with them.
+func lockOrder(ctx context.Context, tx Tx, o PaymentOrder) (PaymentOrder, error) {
+	if _, err := tx.Transfer(ctx, o.TransferID, true); err != nil {
+		return PaymentOrder{}, fmt.Errorf("adapter: lock transfer of order %s: %w", o.ID, err)
+	}
+	return tx.PaymentOrder(ctx, o.ID, true)
 }
 
 // call makes the owed call of o at its bank.

@@ -94,7 +94,7 @@ func (s *Service) poll(ctx context.Context, o PaymentOrder) error {
 	}
 	var wake bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		cur, err := tx.PaymentOrder(ctx, o.ID, true)
+		cur, err := lockOrder(ctx, tx, o)
 		if err != nil {
 			return err
 		}
