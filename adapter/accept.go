@@ -61,7 +61,7 @@ func (s *Service) CancelTransfer(ctx context.Context, c Caller, id, reason strin
 		return s.move(ctx, tx, c, &t, Cancelled, truncate(reason, 500))
 	})
 	if err == nil {
-		s.Wake()
+		s.afterCommit(ctx, s.Wake)
 	}
 	return t, err
 }

@@ -65,10 +65,12 @@ func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirm
 		return err
 	})
 	if err == nil {
-		s.checkpoint(PointCompleted)
-	}
-	if wake {
-		s.Wake()
+		s.afterCommit(ctx, func() {
+			s.checkpoint(PointCompleted)
+			if wake {
+				s.Wake()
+			}
+		})
 	}
 	return t, err
 }

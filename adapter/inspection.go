@@ -195,8 +195,10 @@ func (s *Service) SubmitInspection(ctx context.Context, c Caller, r InspectionRe
 		return tx.AddInspection(ctx, in)
 	})
 	if err == nil && order != nil {
-		s.checkpoint(PointApproved)
-		s.Wake()
+		s.afterCommit(ctx, func() {
+			s.checkpoint(PointApproved)
+			s.Wake()
+		})
 	}
 	return t, order, err
 }

@@ -101,4 +101,24 @@ type Tx interface {
 	FlaggedOrders(ctx context.Context, limit int) ([]PaymentOrder, error)
 }
 
+// AfterCommitter is implemented by a Store whose InTx may join a
+// transaction an enclosing caller commits later, such as the registry's
+// replay journal. AfterCommit runs fn once the transaction ctx carries has
+// committed, and never if it rolls back; with no such transaction it runs
+// fn at once.
+type AfterCommitter interface {
+	AfterCommit(ctx context.Context, fn func())
+}
+
+// afterCommit runs fn once what ctx's work wrote is committed: the
+// checkpoints of the payment path and the outbox's wake-up must not come
+// before the rows they announce are visible.
+func (s *Service) afterCommit(ctx context.Context, fn func()) {
+	if ac, ok := s.store.(AfterCommitter); ok {
+		ac.AfterCommit(ctx, fn)
+		return
+	}
+	fn()
+}
+
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
