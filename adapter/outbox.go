@@ -203,7 +203,9 @@ func (s *Service) perform(ctx context.Context, o PaymentOrder) error {
 			return err
 		}
 		if cur.Call != o.Call || cur.Attention != "" {
-			return nil // superseded meanwhile (paid, cancelled): nothing to record
+			// Superseded meanwhile (paid, cancelled): nothing to record,
+			// but the call that waited for this one's lease is due now.
+			return s.release(ctx, tx, &cur, o.NextAttemptAt)
 		}
 		wake, err = s.record(ctx, tx, &cur, out)
 		return err
@@ -304,6 +306,7 @@ func (s *Service) record(ctx context.Context, tx Tx, cur *PaymentOrder, out outc
 
 	call := cur.Call
 	cur.Call, cur.Attempts, cur.LastError, cur.CheckedAt = CallNone, 0, "", now
+	cur.NextAttemptAt = now // the lease ends with the call
 	switch call {
 	case CallCreate:
 		cur.Status, cur.BankOrderID = OrderSent, out.bank.BankOrderID
@@ -316,6 +319,18 @@ func (s *Service) record(ctx context.Context, tx Tx, cur *PaymentOrder, out outc
 		cur.Status, cur.RefundID, cur.RefundedAt = OrderRefunded, out.bank.RefundID, now
 	}
 	return false, tx.UpdatePaymentOrder(ctx, *cur)
+}
+
+// release ends the lease, held until leaseEnd, of a call that was
+// superseded while in flight, so that the call owed instead is not kept
+// waiting for it. A later time belongs to another process's lease.
+func (s *Service) release(ctx context.Context, tx Tx, cur *PaymentOrder, leaseEnd time.Time) error {
+	now := s.now()
+	if cur.Call == CallNone || !cur.NextAttemptAt.Equal(leaseEnd) || !leaseEnd.After(now) {
+		return nil
+	}
+	cur.NextAttemptAt = now
+	return tx.UpdatePaymentOrder(ctx, *cur)
 }
 
 // flag stops retrying o's call and records why an operator must look at
