@@ -246,6 +246,7 @@ func (fx *fixture) inspect(t *testing.T, s *sale, d adapter.Decision) {
 
 func (fx *fixture) pay(t *testing.T, s *sale) {
 	t.Helper()
+	fx.bank.takePayment(s.order.ID)
 	tr, err := fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), s.confirmation())
 	if err != nil {
 		t.Fatalf("ConfirmPayment: %v", err)
@@ -314,6 +315,23 @@ func (fx *fixture) cancel(t *testing.T, s *sale) {
 		t.Fatalf("CancelTransfer: %v", err)
 	}
 	s.transfer = tr
+}
+
+// drain makes every bank call the outbox owes now, such as the
+// cancellations of transfers earlier tests left open, so that a test counts
+// only the calls it caused.
+func (fx *fixture) drain(t *testing.T) {
+	t.Helper()
+	for range 10 {
+		n, err := fx.svc.SendOrders(fx.ctx)
+		if err != nil {
+			t.Fatalf("SendOrders: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("the outbox still owes calls after 10 rounds")
 }
 
 // Photos.
@@ -402,6 +420,18 @@ func (fx *fixture) stored(t *testing.T, id string) adapter.Transfer {
 		t.Fatalf("transfer %s: %v", id, err)
 	}
 	return tr
+}
+
+// ownerOf returns the PIN of the current owner of the sale's vehicle.
+func (fx *fixture) ownerOf(t *testing.T, s *sale) adapter.PIN {
+	t.Helper()
+	var pin adapter.PIN
+	err := fx.sql.QueryRowContext(fx.ctx, `SELECT owner_pin FROM registrations
+		WHERE vehicle_id = $1 AND until IS NULL`, s.vehicleID).Scan(&pin)
+	if err != nil {
+		t.Fatalf("owner of vehicle %d: %v", s.vehicleID, err)
+	}
+	return pin
 }
 
 // orderOf returns the latest payment order of a transfer.
