@@ -9,6 +9,11 @@
 //	tunduk-adapter seed-demo  -config adapter.toml   fill a demo registry
 //	tunduk-adapter demo       [-once] [-listen addr] run a whole re-registration locally
 //	tunduk-adapter check-config -config adapter.toml validate the configuration
+//	tunduk-adapter flagged-orders -config adapter.toml list payment orders that need an operator
+//
+// For the crash tests, TUNDUK_ADAPTER_CRASH_AT=point[:n] makes the process
+// kill itself at a point of the payment path (see crash.go); it is unset,
+// and inert, in normal use.
 package main
 
 import (
@@ -31,18 +36,19 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: tunduk-adapter serve|migrate|seed-demo|demo|check-config [flags]")
+		return fmt.Errorf("usage: tunduk-adapter serve|migrate|seed-demo|demo|check-config|flagged-orders [flags]")
 	}
 	cmds := map[string]func(context.Context, []string) error{
-		"serve":        cmdServe,
-		"migrate":      cmdMigrate,
-		"seed-demo":    cmdSeedDemo,
-		"demo":         cmdDemo,
-		"check-config": cmdCheckConfig,
+		"serve":          cmdServe,
+		"migrate":        cmdMigrate,
+		"seed-demo":      cmdSeedDemo,
+		"demo":           cmdDemo,
+		"check-config":   cmdCheckConfig,
+		"flagged-orders": cmdFlaggedOrders,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q; want serve, migrate, seed-demo, demo or check-config", args[0])
+		return fmt.Errorf("unknown command %q; want serve, migrate, seed-demo, demo, check-config or flagged-orders", args[0])
 	}
 	return cmd(ctx, args[1:])
 }

@@ -96,6 +96,10 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		return nil, err
 	}
 	domain := adapter.New(db, banks, w.cfg)
+	if domain.Checkpoint, err = crashPoint(os.Getenv(crashEnv)); err != nil {
+		db.Close()
+		return nil, err
+	}
 	doc, err := wsdl.Handler(wsdl.Vehicle, c.PublicURL)
 	if err != nil {
 		db.Close()
@@ -117,8 +121,10 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 	return &app{db: db, domain: domain, handler: mux, log: log}, nil
 }
 
-// serve runs a on ln until ctx ends, with the payment order sender beside
-// it, then closes the registry.
+// serve runs a on ln until ctx ends, with the payment outbox worker and the
+// reconciler beside it, then closes the registry. The workers stop after
+// the server has finished the requests in flight; a bank call they were
+// making is abandoned and its lease hands it to the next run.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer a.db.Close()
 	srv := &http.Server{
@@ -132,8 +138,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.domain.RunSender(senderCtx, func(err error) {
-			a.log.WithError(err).Error("payment order sender")
+		a.domain.RunPayments(senderCtx, func(err error) {
+			a.log.WithError(err).Error("payment workers")
 		})
 	}()
 	wg.Add(2)
