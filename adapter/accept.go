@@ -54,18 +54,24 @@ func (s *Service) CancelTransfer(ctx context.Context, c Caller, id, reason strin
 			return refuse(InvalidState, "cancel %s in %s", t.ID, t.State)
 		}
 		if t.State == AwaitingPayment {
-			if err := cancelOrder(ctx, tx, t.ID); err != nil {
+			if err := s.cancelOrder(ctx, tx, t.ID); err != nil {
 				return err
 			}
 		}
 		return s.move(ctx, tx, c, &t, Cancelled, truncate(reason, 500))
 	})
+	if err == nil {
+		s.afterCommit(ctx, s.Wake)
+	}
 	return t, err
 }
 
-// cancelOrder marks the transfer's unpaid order cancelled. A paid order
-// means the transfer is already past cancelling.
-func cancelOrder(ctx context.Context, tx Tx, transferID string) error {
+// cancelOrder withdraws the transfer's unpaid order: it is marked
+// cancelled and its cancellation at the bank is queued in the outbox, so the
+// buyer cannot pay for a transfer that ended. A paid order means the
+// transfer is already past cancelling. A transfer sweeper that expires
+// transfers awaiting payment calls it too.
+func (s *Service) cancelOrder(ctx context.Context, tx Tx, transferID string) error {
 	o, err := tx.PaymentOrderOf(ctx, transferID)
 	if isNotFound(err) {
 		return nil
@@ -76,12 +82,14 @@ func cancelOrder(ctx context.Context, tx Tx, transferID string) error {
 	if o, err = tx.PaymentOrder(ctx, o.ID, true); err != nil {
 		return fmt.Errorf("adapter: lock order %s: %w", o.ID, err)
 	}
-	if o.Status == OrderPaid {
-		return refuse(InvalidState, "order %s of %s is paid", o.ID, transferID)
+	switch o.Status {
+	case OrderPaid, OrderRefunded:
+		return refuse(InvalidState, "order %s of %s is %s", o.ID, transferID, o.Status)
+	case OrderCancelled:
+		return nil
 	}
-	// TODO: tell the bank (cancelPaymentOrder) through the outbox, so the
-	// buyer cannot pay an order for a cancelled transfer.
 	o.Status = OrderCancelled
+	o.owe(CallCancel, s.now(), s.cfg.Payments.Lease)
 	if err := tx.UpdatePaymentOrder(ctx, o); err != nil {
 		return fmt.Errorf("adapter: cancel order %s: %w", o.ID, err)
 	}

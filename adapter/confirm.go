@@ -16,17 +16,28 @@ type PaymentConfirmation struct {
 	PaidAt        time.Time
 }
 
-// ConfirmPayment completes a transfer when the bank that holds its order
-// confirms payment of the exact amount. In one transaction the seller's
-// registration closes, the buyer's opens with a new certificate number and
-// the order is marked paid. A repeated confirmation of a paid order answers
-// as the first did and changes nothing.
+// ConfirmPayment applies a bank's confirmation that the buyer paid an
+// order. Only the bank that holds the order may confirm it, and only for
+// the exact amount; an unknown order, another bank or another amount is
+// refused and changes nothing.
+//
+// A payment for a transfer still awaiting it completes the transfer in one
+// transaction: the seller's registration closes, the buyer's opens with a
+// new certificate number and the order is marked paid. A payment that can
+// no longer complete its transfer (cancelled, expired, or blocked by a
+// restriction) is accepted and its refund is queued in the outbox; the
+// returned transfer shows the state it ended in. A repeated confirmation,
+// or one after the reconciler found the payment, changes nothing.
 func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirmation) (Transfer, error) {
 	amount, err := ParseMoney(strings.TrimSpace(p.Amount))
 	if err != nil {
 		return Transfer{}, refuse(AmountMismatch, "amount %q", p.Amount)
 	}
-	var t Transfer
+	s.checkpoint(PointPaymentReceived)
+	var (
+		t    Transfer
+		wake bool
+	)
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		o, err := tx.PaymentOrder(ctx, p.OrderID, false)
 		if err != nil {
@@ -46,25 +57,75 @@ func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirm
 		if o.BankCode != c.BankCode {
 			return refuse(WrongBank, "order %s is at %s, not %s", o.ID, o.BankCode, c.BankCode)
 		}
-		if amount != o.Amount {
-			return refuse(AmountMismatch, "order %s: paid %s, due %s", o.ID, amount, o.Amount)
-		}
-		if o.Status == OrderPaid {
-			return nil // a repeated callback: the first one did the work
-		}
-		if o.Status == OrderCancelled || t.State != AwaitingPayment {
-			// TODO: refund a payment for a transfer that can no longer
-			// complete, through the outbox, instead of only refusing it.
-			return refuse(InvalidState, "payment of %s in %s (order %s)", t.ID, t.State, o.Status)
-		}
-
-		o.Status, o.BankReference, o.PaidAt = OrderPaid, truncate(p.BankReference, 100), p.PaidAt.UTC()
-		if err := tx.UpdatePaymentOrder(ctx, o); err != nil {
-			return fmt.Errorf("adapter: mark order %s paid: %w", o.ID, err)
-		}
-		return s.complete(ctx, tx, c, &t)
+		t, err = s.applyPayment(ctx, tx, c, &o, BankOrder{
+			OrderID: o.ID, Status: BankPaid, Amount: amount,
+			BankReference: p.BankReference, PaidAt: p.PaidAt,
+		})
+		wake = o.Call != CallNone
+		return err
 	})
+	if err == nil {
+		s.afterCommit(ctx, func() {
+			s.checkpoint(PointCompleted)
+			if wake {
+				s.Wake()
+			}
+		})
+	}
 	return t, err
+}
+
+// applyPayment records the payment the bank reports for the locked order o
+// and returns its transfer: it completes a transfer awaiting payment, and
+// queues a refund for any other. An order already paid or refunded is left
+// as it is, so the callback and the reconciler complete a transfer at most
+// once between them. A payment of another amount is refused.
+func (s *Service) applyPayment(ctx context.Context, tx Tx, c Caller, o *PaymentOrder, paid BankOrder) (Transfer, error) {
+	if paid.Amount != o.Amount {
+		return Transfer{}, refuse(AmountMismatch, "order %s: paid %s, due %s", o.ID, paid.Amount, o.Amount)
+	}
+	t, err := loadTransfer(ctx, tx, o.TransferID, true)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if o.Status == OrderPaid || o.Status == OrderRefunded {
+		return t, nil // a repeated confirmation: the first one did the work
+	}
+
+	live := t.State == AwaitingPayment && o.Status != OrderCancelled
+	now := s.now()
+	o.Status, o.BankReference = OrderPaid, truncate(paid.BankReference, 100)
+	o.PaidAt, o.CheckedAt = paid.PaidAt.UTC(), now
+	if o.PaidAt.IsZero() {
+		o.PaidAt = now
+	}
+	o.Call, o.Attempts, o.LastError = CallNone, 0, ""
+	if live {
+		if err := tx.UpdatePaymentOrder(ctx, *o); err != nil {
+			return t, fmt.Errorf("adapter: mark order %s paid: %w", o.ID, err)
+		}
+		if err := s.complete(ctx, tx, c, &t); err != nil {
+			return t, err
+		}
+		if t.State == Completed {
+			return t, nil
+		}
+	}
+
+	// The money cannot buy the vehicle any more: it goes back.
+	o.owe(CallRefund, now, s.cfg.Payments.Lease)
+	if err := tx.UpdatePaymentOrder(ctx, *o); err != nil {
+		return t, fmt.Errorf("adapter: queue refund of order %s: %w", o.ID, err)
+	}
+	err = tx.AddEvent(ctx, Event{
+		TransferID: t.ID, From: t.State, To: t.State, Client: c.Client, UserID: maskUserID(c.UserID),
+		MessageID: c.MessageID, At: now,
+		Note: fmt.Sprintf("payment of order %s received in %s; refund queued", o.ID, t.State),
+	})
+	if err != nil {
+		return t, fmt.Errorf("adapter: record refund of %s: %w", t.ID, err)
+	}
+	return t, nil
 }
 
 // complete changes the owner, or blocks a transfer whose vehicle came under
@@ -90,5 +151,9 @@ func (s *Service) complete(ctx context.Context, tx Tx, c Caller, t *Transfer) er
 		return fmt.Errorf("adapter: change owner of %s: %w", t.ID, err)
 	}
 	t.CertificateNumber = reg.CertificateNumber
-	return s.move(ctx, tx, c, t, Completed, "certificate "+reg.CertificateNumber)
+	if err := s.move(ctx, tx, c, t, Completed, "certificate "+reg.CertificateNumber); err != nil {
+		return err
+	}
+	s.checkpoint(PointCompleting)
+	return nil
 }

@@ -25,6 +25,9 @@ func (s *Service) ExpireOverdue(ctx context.Context) (int, error) {
 	for {
 		n, full, err := s.expireBatch(ctx)
 		total += n
+		if n > 0 {
+			s.Wake() // withdrawn orders owe the bank a cancellation
+		}
 		if err != nil || !full || n == 0 {
 			return total, err
 		}
@@ -46,7 +49,7 @@ func (s *Service) expireBatch(ctx context.Context) (n int, full bool, err error)
 		for _, t := range ts {
 			note := fmt.Sprintf("deadline of %s passed at %s", t.State, t.Deadline.Format(time.RFC3339))
 			if t.State == AwaitingPayment {
-				err := cancelOrder(ctx, tx, t.ID)
+				err := s.cancelOrder(ctx, tx, t.ID)
 				if CodeOf(err) == InvalidState {
 					continue // paid: confirmPayment completes or blocks it
 				}

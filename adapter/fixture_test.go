@@ -72,15 +72,12 @@ type fixture struct {
 	clock *clock
 }
 
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	db := registrytest.New(t)
-	demo, err := registry.SeedDemo(ctx, db, 7)
-	if err != nil {
-		t.Fatalf("SeedDemo: %v", err)
-	}
-	b := newTestBank(t)
+// newTestBanks returns the bank directory the tests' services use: PILOT,
+// an in-test bank reached through the real bank client over HTTP, and OFF,
+// a disabled one.
+func newTestBanks(tb testing.TB) (*bankclient.Directory, *testBank) {
+	tb.Helper()
+	b := newTestBank(tb)
 	client := &soap.Client{URL: b.URL, Client: adapterID}
 	other := bankID
 	other.MemberCode = "60000002"
@@ -89,8 +86,20 @@ func newFixture(t *testing.T) *fixture {
 		{Code: "OFF", Name: "Disabled Bank", Service: other, Enabled: false},
 	})
 	if err != nil {
-		t.Fatalf("NewDirectory: %v", err)
+		tb.Fatalf("NewDirectory: %v", err)
 	}
+	return banks, b
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := registrytest.New(t)
+	demo, err := registry.SeedDemo(ctx, db, 7)
+	if err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	banks, b := newTestBanks(t)
 	svc := adapter.New(db, banks, adapter.Config{
 		Fees:      adapter.Fees{State: stateFee, Service: serviceFee},
 		Deadlines: deadlines,
@@ -237,6 +246,7 @@ func (fx *fixture) inspect(t *testing.T, s *sale, d adapter.Decision) {
 
 func (fx *fixture) pay(t *testing.T, s *sale) {
 	t.Helper()
+	fx.bank.takePayment(s.order.ID)
 	tr, err := fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), s.confirmation())
 	if err != nil {
 		t.Fatalf("ConfirmPayment: %v", err)
@@ -305,6 +315,23 @@ func (fx *fixture) cancel(t *testing.T, s *sale) {
 		t.Fatalf("CancelTransfer: %v", err)
 	}
 	s.transfer = tr
+}
+
+// drain makes every bank call the outbox owes now, such as the
+// cancellations of transfers earlier tests left open, so that a test counts
+// only the calls it caused.
+func (fx *fixture) drain(t *testing.T) {
+	t.Helper()
+	for range 10 {
+		n, err := fx.svc.SendOrders(fx.ctx)
+		if err != nil {
+			t.Fatalf("SendOrders: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("the outbox still owes calls after 10 rounds")
 }
 
 // Photos.
@@ -393,6 +420,18 @@ func (fx *fixture) stored(t *testing.T, id string) adapter.Transfer {
 		t.Fatalf("transfer %s: %v", id, err)
 	}
 	return tr
+}
+
+// ownerOf returns the PIN of the current owner of the sale's vehicle.
+func (fx *fixture) ownerOf(t *testing.T, s *sale) adapter.PIN {
+	t.Helper()
+	var pin adapter.PIN
+	err := fx.sql.QueryRowContext(fx.ctx, `SELECT owner_pin FROM registrations
+		WHERE vehicle_id = $1 AND until IS NULL`, s.vehicleID).Scan(&pin)
+	if err != nil {
+		t.Fatalf("owner of vehicle %d: %v", s.vehicleID, err)
+	}
+	return pin
 }
 
 // orderOf returns the latest payment order of a transfer.

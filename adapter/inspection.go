@@ -243,7 +243,10 @@ func (s *Service) SubmitInspection(ctx context.Context, c Caller, r InspectionRe
 		return tx.AddInspection(ctx, in)
 	})
 	if err == nil && order != nil {
-		s.Wake()
+		s.afterCommit(ctx, func() {
+			s.checkpoint(PointApproved)
+			s.Wake()
+		})
 	}
 	return t, order, err
 }
@@ -270,7 +273,8 @@ func (s *Service) approve(ctx context.Context, tx Tx, c Caller, t *Transfer, in 
 		ID: s.NewID(), TransferID: t.ID, BankCode: t.BuyerBankCode, PayerPIN: t.BuyerPIN,
 		Payee: t.SellerAccount, Price: t.Price, StateFee: s.cfg.Fees.State,
 		ServiceFee: s.cfg.Fees.Service, Amount: t.Price + s.cfg.Fees.State + s.cfg.Fees.Service,
-		Status: OrderNew, ExpiresAt: t.Deadline, NextAttemptAt: now, CreatedAt: now,
+		Status: OrderNew, ExpiresAt: t.Deadline, Call: CallCreate, NextAttemptAt: now,
+		CheckedAt: now, CreatedAt: now,
 	}
 	if err := tx.CreatePaymentOrder(ctx, o); err != nil {
 		return nil, fmt.Errorf("adapter: create order for %s: %w", t.ID, err)

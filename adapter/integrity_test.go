@@ -17,17 +17,6 @@ import (
 // risk signals and the daily limit. Helpers carry an "ig" prefix so that
 // they stay apart from the other tests of this package.
 
-// igBanks knows one bank, PILOT, which accepts every order.
-type igBanks struct{}
-
-func (igBanks) Bank(code string) (adapter.Bank, bool) { return igBank{}, code == "PILOT" }
-
-type igBank struct{}
-
-func (igBank) CreatePaymentOrder(_ context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
-	return adapter.BankOrder{OrderID: o.ID, BankOrderID: "B-" + o.ID, Status: "CREATED"}, nil
-}
-
 // igSale is a vehicle that may be sold, its owner and a buyer.
 type igSale struct {
 	VIN, Cert     string
@@ -38,6 +27,8 @@ type igSale struct {
 // moves.
 type igWorld struct {
 	db    *registry.DB
+	banks adapter.Banks
+	pilot *testBank // the PILOT bank behind banks
 	svc   *adapter.Service
 	sales []igSale
 	next  atomic.Int64
@@ -60,6 +51,7 @@ func (w *igWorld) take(tb testing.TB) igSale {
 func igNew(tb testing.TB, cfg adapter.Config) *igWorld {
 	tb.Helper()
 	w := &igWorld{db: registrytest.New(tb)}
+	w.banks, w.pilot = newTestBanks(tb)
 	ctx := context.Background()
 	if _, err := registry.SeedDemo(ctx, w.db, 1); err != nil {
 		tb.Fatalf("seed: %v", err)
@@ -74,7 +66,7 @@ func igNew(tb testing.TB, cfg adapter.Config) *igWorld {
 // service returns another Service on the same registry and clock, as a
 // second adapter process would have.
 func (w *igWorld) service(cfg adapter.Config) *adapter.Service {
-	s := adapter.New(w.db, igBanks{}, cfg)
+	s := adapter.New(w.db, w.banks, cfg)
 	s.Now = func() time.Time { return *w.now.Load() }
 	return s
 }
@@ -194,11 +186,39 @@ func (w *igWorld) toPayment(tb testing.TB, s igSale) (adapter.Transfer, adapter.
 	return t, *o
 }
 
+// confirm is the bank taking the buyer's payment and calling back.
 func (w *igWorld) confirm(t adapter.Transfer, o adapter.PaymentOrder) (adapter.Transfer, error) {
+	w.pilot.takePayment(o.ID)
 	return w.svc.ConfirmPayment(context.Background(), w.bank(), adapter.PaymentConfirmation{
 		OrderID: o.ID, TransferID: t.ID, Amount: o.Amount.String(), BankReference: "REF-" + o.ID,
 		PaidAt: *w.now.Load(),
 	})
+}
+
+// drain makes every bank call the outbox owes now.
+func (w *igWorld) drain(tb testing.TB) {
+	tb.Helper()
+	for range 10 {
+		n, err := w.svc.SendOrders(context.Background())
+		if err != nil {
+			tb.Fatalf("SendOrders: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	tb.Fatal("the outbox still owes calls after 10 rounds")
+}
+
+// order returns the status of an order and the call it owes.
+func (w *igWorld) order(tb testing.TB, id string) (adapter.OrderStatus, adapter.Call) {
+	tb.Helper()
+	var status, call string
+	if err := w.db.SQL().QueryRow(`SELECT status, pending_call FROM payment_orders
+		WHERE id = $1`, id).Scan(&status, &call); err != nil {
+		tb.Fatalf("order %s: %v", id, err)
+	}
+	return adapter.OrderStatus(status), adapter.Call(call)
 }
 
 func (w *igWorld) count(tb testing.TB, query string, args ...any) int {
@@ -266,11 +286,18 @@ func (w *igWorld) testFiftyInitiations(t *testing.T) {
 	}
 }
 
+// testConfirmRacingCancel races the bank's confirmation of a sent order
+// against the buyer's cancellation. Either the payment wins (COMPLETED, the
+// buyer owns, the order PAID and never refunded) or the cancellation does
+// (CANCELLED, the seller owns, the late payment accepted and refunded once).
+// Never a completed transfer with a refund, never a payment kept without
+// completion.
 func (w *igWorld) testConfirmRacingCancel(t *testing.T) {
 	outcomes := map[adapter.State]int{}
 	for range 6 {
 		s := w.take(t)
 		tr, o := w.toPayment(t, s)
+		w.drain(t) // the bank holds the order
 		var (
 			wg                  sync.WaitGroup
 			confirmErr, cancErr error
@@ -291,28 +318,46 @@ func (w *igWorld) testConfirmRacingCancel(t *testing.T) {
 			s.VIN).Scan(&owner); err != nil {
 			t.Fatalf("owner: %v", err)
 		}
-		var status string
-		if err := w.db.SQL().QueryRow(`SELECT status FROM payment_orders WHERE id = $1`,
-			o.ID).Scan(&status); err != nil {
-			t.Fatalf("order: %v", err)
-		}
+		status, call := w.order(t, o.ID)
 		switch st {
 		case adapter.Completed:
 			if confirmErr != nil || adapter.CodeOf(cancErr) != adapter.InvalidState ||
-				owner != string(s.Buyer) || status != string(adapter.OrderPaid) {
-				t.Errorf("completed: confirm %v, cancel %v, owner buyer %v, order %s; want OK, "+
-					"INVALID_STATE, true, PAID", confirmErr, cancErr, owner == string(s.Buyer), status)
+				owner != string(s.Buyer) || status != adapter.OrderPaid || call != adapter.CallNone {
+				t.Errorf("completed: confirm %v, cancel %v, owner buyer %v, order %s owing %q; "+
+					"want OK, INVALID_STATE, true, PAID owing nothing", confirmErr, cancErr,
+					owner == string(s.Buyer), status, call)
 			}
 		case adapter.Cancelled:
-			if cancErr != nil || adapter.CodeOf(confirmErr) != adapter.InvalidState ||
-				owner != string(s.Seller) || status != string(adapter.OrderCancelled) {
-				t.Errorf("cancelled: confirm %v, cancel %v, owner seller %v, order %s; want "+
-					"INVALID_STATE, OK, true, CANCELLED", confirmErr, cancErr,
-					owner == string(s.Seller), status)
+			// The payment came second: accepted, and its refund queued.
+			if cancErr != nil || confirmErr != nil || owner != string(s.Seller) ||
+				status != adapter.OrderPaid || call != adapter.CallRefund {
+				t.Errorf("cancelled: confirm %v, cancel %v, owner seller %v, order %s owing %q; "+
+					"want OK, OK, true, PAID owing REFUND", confirmErr, cancErr,
+					owner == string(s.Seller), status, call)
 			}
 		default:
 			t.Errorf("got state %s, want COMPLETED or CANCELLED (confirm %v, cancel %v)",
 				st, confirmErr, cancErr)
+		}
+
+		// The outbox settles what is owed: a refund only for the cancelled.
+		w.drain(t)
+		status, call = w.order(t, o.ID)
+		refunds := w.pilot.callsTo("refundPayment", o.ID)
+		switch st {
+		case adapter.Completed:
+			if status != adapter.OrderPaid || call != adapter.CallNone || refunds != 0 ||
+				w.pilot.statusOf(o.ID) != "PAID" {
+				t.Errorf("completed, settled: order %s owing %q, %d refunds, bank %s; "+
+					"want PAID owing nothing, 0, PAID", status, call, refunds, w.pilot.statusOf(o.ID))
+			}
+		case adapter.Cancelled:
+			if status != adapter.OrderRefunded || call != adapter.CallNone || refunds != 1 ||
+				w.pilot.statusOf(o.ID) != "REFUNDED" {
+				t.Errorf("cancelled, settled: order %s owing %q, %d refunds, bank %s; "+
+					"want REFUNDED owing nothing, 1, REFUNDED", status, call, refunds,
+					w.pilot.statusOf(o.ID))
+			}
 		}
 	}
 	t.Logf("outcomes: %v", outcomes)
@@ -440,9 +485,30 @@ func (w *igWorld) testSweeper(t *testing.T) {
 		t.Errorf("order of the expired transfer: got %s, want CANCELLED", status)
 	}
 
-	// An expired transfer takes no further step, paid or not.
-	if _, err := w.confirm(tb, ob); adapter.CodeOf(err) != adapter.InvalidState {
-		t.Errorf("confirm after expiry: got %v, want INVALID_STATE", err)
+	// The withdrawn order owes the bank a cancellation.
+	if status, call := w.order(t, ob.ID); status != adapter.OrderCancelled ||
+		call != adapter.CallCancel {
+		t.Errorf("order of the expired transfer: got %s owing %q, want CANCELLED owing CANCEL",
+			status, call)
+	}
+
+	// An expired transfer takes no further step. A payment that arrives
+	// anyway is accepted and refunded; the transfer stays expired.
+	got, err := w.confirm(tb, ob)
+	if err != nil || got.State != adapter.Expired {
+		t.Errorf("confirm after expiry: got %s, %v; want EXPIRED, nil", got.State, err)
+	}
+	if status, call := w.order(t, ob.ID); status != adapter.OrderPaid || call != adapter.CallRefund {
+		t.Errorf("order paid after expiry: got %s owing %q, want PAID owing REFUND", status, call)
+	}
+	w.drain(t)
+	if status, _ := w.order(t, ob.ID); status != adapter.OrderRefunded ||
+		w.pilot.callsTo("refundPayment", ob.ID) != 1 {
+		t.Errorf("order paid after expiry, settled: got %s with %d refunds, want REFUNDED, 1",
+			status, w.pilot.callsTo("refundPayment", ob.ID))
+	}
+	if st := w.state(t, tb.ID); st != adapter.Expired {
+		t.Errorf("paid after expiry: got state %s, want EXPIRED", st)
 	}
 	_, err = w.svc.AcceptTransfer(ctx, w.citizen(buyerStep.Buyer), ta.ID, "PILOT")
 	if adapter.CodeOf(err) != adapter.InvalidState {

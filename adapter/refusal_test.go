@@ -452,9 +452,16 @@ func testPaymentAndReadRefusals(t *testing.T, fx *fixture) {
 			call: confirm("PILOT", func(p *adapter.PaymentConfirmation, s *sale) {
 				p.Amount = "351,350"
 			}), want: adapter.AmountMismatch},
-		{name: "payment after cancellation", state: adapter.AwaitingPayment,
+		// A late payment of the right amount is accepted and refunded
+		// (TestWorkflow/cancel); a wrong amount or bank is still refused.
+		{name: "payment after cancellation of another amount", state: adapter.AwaitingPayment,
 			setup: func(t *testing.T, fx *fixture, s *sale) { fx.cancel(t, s) },
-			call:  confirm("PILOT", nil), want: adapter.InvalidState},
+			call: confirm("PILOT", func(p *adapter.PaymentConfirmation, s *sale) {
+				p.Amount = "350000.00"
+			}), want: adapter.AmountMismatch},
+		{name: "payment after cancellation by another bank", state: adapter.AwaitingPayment,
+			setup: func(t *testing.T, fx *fixture, s *sale) { fx.cancel(t, s) },
+			call:  confirm("KICB", nil), want: adapter.WrongBank},
 		{name: "certificate asked by the buyer before payment", state: adapter.AwaitingPayment,
 			call: certificate(byBuyer, saleVIN), want: adapter.NotOwner},
 		{name: "certificate asked by an outsider", call: certificate(byOutsider, saleVIN),

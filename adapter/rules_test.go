@@ -181,17 +181,3 @@ func TestEveryCodeHasThreeMessages(t *testing.T) {
 		}
 	}
 }
-
-func TestBackoffGrowsToCap(t *testing.T) {
-	prev := time.Duration(0)
-	for a := 1; a < 20; a++ {
-		d := backoff(a)
-		if d < prev || d > maxBackoff {
-			t.Fatalf("backoff(%d) = %v after %v, cap %v", a, d, prev, maxBackoff)
-		}
-		prev = d
-	}
-	if prev != maxBackoff {
-		t.Errorf("backoff(19) = %v, want the cap %v", prev, maxBackoff)
-	}
-}

@@ -53,6 +53,7 @@ type Config struct {
 	Deadlines Deadlines // zero fields default to 72h, 72h, 48h, 72h
 	Photos    PhotoRules
 	Risk      RiskRules
+	Payments  PaymentSettings
 }
 
 // Service carries out the re-registration operations on a Store.
@@ -64,6 +65,10 @@ type Service struct {
 	// Now and NewID are the clock and the id source; tests replace them.
 	Now   func() time.Time
 	NewID func() string
+	// Checkpoint, when set, is called at the named points of the payment
+	// path (the Point constants), so that a test can stop the process
+	// there. It is nil, and inert, by default.
+	Checkpoint func(point string)
 
 	wake chan struct{}
 }
@@ -89,6 +94,7 @@ func New(store Store, banks Banks, cfg Config) *Service {
 		cfg.Photos.MaxBytes = 10 << 20
 	}
 	cfg.Risk = cfg.Risk.withDefaults()
+	cfg.Payments = cfg.Payments.withDefaults()
 	return &Service{
 		store: store,
 		banks: banks,
@@ -102,6 +108,34 @@ func New(store Store, banks Banks, cfg Config) *Service {
 // now is the service clock in UTC with microsecond precision, the
 // precision PostgreSQL keeps, so stored and returned times agree.
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Points of the payment path where Checkpoint is called.
+const (
+	// PointApproved: the approval and its payment order are committed; the
+	// inspector has no answer yet.
+	PointApproved = "approved"
+	// PointOrderPlaced: the bank accepted createPaymentOrder; we have not
+	// recorded it.
+	PointOrderPlaced = "order-placed"
+	// PointPaymentReceived: a bank's confirmPayment arrived; nothing of it
+	// is recorded.
+	PointPaymentReceived = "payment-received"
+	// PointCompleting: inside the completing transaction, after the owner
+	// changed, before the commit.
+	PointCompleting = "completing"
+	// PointCompleted: a confirmation is committed; the bank has no answer.
+	PointCompleted = "completed"
+	// PointRefundSent: the bank carried out refundPayment; we have not
+	// recorded it.
+	PointRefundSent = "refund-sent"
+)
+
+// checkpoint calls Checkpoint, if set, at point.
+func (s *Service) checkpoint(point string) {
+	if s.Checkpoint != nil {
+		s.Checkpoint(point)
+	}
+}
 
 // citizen returns the PIN the caller acts for.
 func (s *Service) citizen(c Caller) (PIN, error) {

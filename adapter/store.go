@@ -89,12 +89,40 @@ type Tx interface {
 	// PaymentOrderOf finds the latest order of a transfer.
 	PaymentOrderOf(ctx context.Context, transferID string) (PaymentOrder, error)
 	// UpdatePaymentOrder writes the mutable fields of o: status, bank ids,
-	// paid time, attempts, next attempt time and last error.
+	// paid time, the owed call with its attempts, next attempt time and
+	// last error, the operator flag, the last news and the refund.
 	UpdatePaymentOrder(ctx context.Context, o PaymentOrder) error
-	// ClaimOrders returns up to limit orders in status New whose next
-	// attempt is due at now, locked and skipping rows other transactions
-	// hold, so several adapter processes share the work.
+	// ClaimOrders returns up to limit orders that owe their bank a call
+	// due at now and are not flagged, locked and skipping rows other
+	// transactions hold, so several adapter processes share the work.
 	ClaimOrders(ctx context.Context, now time.Time, limit int) ([]PaymentOrder, error)
+	// ClaimStaleOrders returns up to limit orders the bank holds unpaid,
+	// owing no call and not flagged, whose last news is at or before
+	// before; locked and skipping rows other transactions hold.
+	ClaimStaleOrders(ctx context.Context, before time.Time, limit int) ([]PaymentOrder, error)
+	// FlaggedOrders lists up to limit orders that need an operator, the
+	// longest flagged first.
+	FlaggedOrders(ctx context.Context, limit int) ([]PaymentOrder, error)
+}
+
+// AfterCommitter is implemented by a Store whose InTx may join a
+// transaction an enclosing caller commits later, such as the registry's
+// replay journal. AfterCommit runs fn once the transaction ctx carries has
+// committed, and never if it rolls back; with no such transaction it runs
+// fn at once.
+type AfterCommitter interface {
+	AfterCommit(ctx context.Context, fn func())
+}
+
+// afterCommit runs fn once what ctx's work wrote is committed: the
+// checkpoints of the payment path and the outbox's wake-up must not come
+// before the rows they announce are visible.
+func (s *Service) afterCommit(ctx context.Context, fn func()) {
+	if ac, ok := s.store.(AfterCommitter); ok {
+		ac.AfterCommit(ctx, fn)
+		return
+	}
+	fn()
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

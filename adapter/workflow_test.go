@@ -163,10 +163,13 @@ func testTransferCompletes(t *testing.T, fx *fixture) {
 		o.ExpiresAt != order.ExpiresAt.Format("2006-01-02T15:04:05Z") {
 		t.Errorf("got bank order %+v", o)
 	}
+	// The call is done: the order owes the bank nothing more.
 	if got := fx.orderOf(t, tr.ID); got.Status != adapter.OrderSent ||
-		got.BankOrderID != "PB-"+order.ID || got.Attempts != 1 || got.LastError != "" {
-		t.Errorf("got order %s, bank id %q, %d attempts, error %q after sending",
-			got.Status, got.BankOrderID, got.Attempts, got.LastError)
+		got.BankOrderID != "PB-"+order.ID || got.Call != adapter.CallNone || got.Attempts != 0 ||
+		got.LastError != "" {
+		t.Errorf("got order %s, bank id %q, call %q, %d attempts, error %q after sending; "+
+			"want SENT, PB-%s, none, 0, none", got.Status, got.BankOrderID, got.Call,
+			got.Attempts, got.LastError, order.ID)
 	}
 
 	// The paying bank may read the transfer.
@@ -392,40 +395,111 @@ func testCancel(t *testing.T, fx *fixture) {
 		}
 	})
 
-	t.Run("cancel after approval marks the unsent order cancelled", func(t *testing.T) {
+	t.Run("cancel after approval withdraws the unsent order", func(t *testing.T) {
+		fx.drain(t)
 		s := fx.saleIn(t, adapter.AwaitingPayment)
-		before := len(fx.bank.received())
 		fx.cancel(t, s)
 		if s.transfer.State != adapter.Cancelled {
 			t.Fatalf("got %s, want %s", s.transfer.State, adapter.Cancelled)
 		}
-		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled {
-			t.Errorf("got order %s, want %s", o.Status, adapter.OrderCancelled)
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled ||
+			o.Call != adapter.CallCancel {
+			t.Errorf("got order %s owing %q, want %s owing %s", o.Status, o.Call,
+				adapter.OrderCancelled, adapter.CallCancel)
 		}
-		// A cancelled order is never sent.
-		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 0 {
-			t.Errorf("SendOrders = %d, %v; want 0, nil", n, err)
+		// A cancelled order is never created at the bank; its cancellation
+		// is owed all the same, since an attempt may have reached the bank.
+		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 1 {
+			t.Errorf("SendOrders = %d, %v; want 1, nil", n, err)
 		}
-		if got := len(fx.bank.received()); got != before {
-			t.Errorf("the bank got %d new calls, want none", got-before)
+		if c, x := fx.bank.callsTo("createPaymentOrder", s.order.ID),
+			fx.bank.callsTo("cancelPaymentOrder", s.order.ID); c != 0 || x != 1 {
+			t.Errorf("the bank got %d creations and %d cancellations, want 0 and 1", c, x)
 		}
-		// Paying it now is refused and changes nothing.
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled ||
+			o.Call != adapter.CallNone || o.Attention != "" {
+			t.Errorf("got order %s owing %q, flag %q; want %s owing nothing", o.Status, o.Call,
+				o.Attention, adapter.OrderCancelled)
+		}
+
+		// Paying it now is accepted, leaves the transfer cancelled and the
+		// seller the owner, and queues a refund.
+		owner := fx.ownerOf(t, s)
+		fx.bank.takePayment(s.order.ID)
+		tr, err := fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), s.confirmation())
+		if err != nil || tr.State != adapter.Cancelled {
+			t.Fatalf("late ConfirmPayment = %s, %v; want %s, nil", tr.State, err, adapter.Cancelled)
+		}
+		if got := fx.ownerOf(t, s); got != owner || got != s.seller {
+			t.Errorf("got owner %s after a late payment, want the seller %s", got, s.seller)
+		}
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderPaid ||
+			o.Call != adapter.CallRefund {
+			t.Errorf("got order %s owing %q, want %s owing %s", o.Status, o.Call,
+				adapter.OrderPaid, adapter.CallRefund)
+		}
+		es := fx.events(t, tr.ID)
+		if last := es[len(es)-1]; last.From != adapter.Cancelled || last.To != adapter.Cancelled ||
+			!strings.Contains(last.Note, "refund queued") {
+			t.Errorf("got last event %+v, want a refund queued in CANCELLED", last)
+		}
+
+		// A repeated callback changes nothing: one refund is owed.
 		fp := fx.fingerprint(t)
-		_, err := fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), s.confirmation())
-		wantCode(t, err, adapter.InvalidState)
+		if _, err := fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), s.confirmation()); err != nil {
+			t.Errorf("repeated late ConfirmPayment: %v", err)
+		}
 		if after := fx.fingerprint(t); after != fp {
-			t.Errorf("a refused payment changed the registry: %s -> %s", fp, after)
+			t.Errorf("a repeated late payment changed the registry: %s -> %s", fp, after)
+		}
+
+		// The outbox refunds it once.
+		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 1 {
+			t.Errorf("SendOrders = %d, %v; want 1, nil", n, err)
+		}
+		fx.drain(t)
+		if n := fx.bank.callsTo("refundPayment", s.order.ID); n != 1 {
+			t.Errorf("the bank got %d refunds, want 1", n)
+		}
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderRefunded ||
+			o.Call != adapter.CallNone || o.RefundID != "RF-"+s.order.ID {
+			t.Errorf("got order %s owing %q, refund %q; want %s owing nothing, RF-%s",
+				o.Status, o.Call, o.RefundID, adapter.OrderRefunded, s.order.ID)
+		}
+		if got := fx.bank.statusOf(s.order.ID); got != "REFUNDED" {
+			t.Errorf("the bank holds the order as %s, want REFUNDED", got)
 		}
 	})
 
-	t.Run("cancel after the order was sent", func(t *testing.T) {
+	t.Run("cancel after the order was sent cancels it at the bank", func(t *testing.T) {
+		fx.drain(t)
 		s := fx.saleIn(t, adapter.AwaitingPayment)
 		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 1 {
 			t.Fatalf("SendOrders = %d, %v; want 1, nil", n, err)
 		}
 		fx.cancel(t, s)
-		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled {
-			t.Errorf("got order %s, want %s", o.Status, adapter.OrderCancelled)
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled ||
+			o.Call != adapter.CallCancel {
+			t.Errorf("got order %s owing %q, want %s owing %s", o.Status, o.Call,
+				adapter.OrderCancelled, adapter.CallCancel)
+		}
+		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 1 {
+			t.Errorf("SendOrders = %d, %v; want 1, nil", n, err)
+		}
+		if n := fx.bank.callsTo("cancelPaymentOrder", s.order.ID); n != 1 {
+			t.Errorf("the bank got %d cancellations, want 1", n)
+		}
+		if got := fx.bank.statusOf(s.order.ID); got != "CANCELLED" {
+			t.Errorf("the bank holds the order as %s, want CANCELLED", got)
+		}
+		if o := fx.orderOf(t, s.transfer.ID); o.Status != adapter.OrderCancelled ||
+			o.Call != adapter.CallNone {
+			t.Errorf("got order %s owing %q, want %s owing nothing", o.Status, o.Call,
+				adapter.OrderCancelled)
+		}
+		// Nothing more is owed.
+		if n, err := fx.svc.SendOrders(fx.ctx); err != nil || n != 0 {
+			t.Errorf("SendOrders = %d, %v; want 0, nil", n, err)
 		}
 	})
 }

@@ -19,6 +19,7 @@ func newOrder(d registry.Demo, id, transferID string) adapter.PaymentOrder {
 		Price:    350_000_00,
 		StateFee: 1_000_00, ServiceFee: 500_00, Amount: 351_500_00,
 		Status: adapter.OrderNew, ExpiresAt: at.Add(48 * time.Hour), NextAttemptAt: at, CreatedAt: at,
+		Call: adapter.CallCreate, CheckedAt: at,
 	}
 }
 
@@ -129,7 +130,7 @@ func TestClaimOrdersSkipsLocked(t *testing.T) {
 			case 5:
 				o.NextAttemptAt = now.Add(time.Minute)
 			case 6:
-				o.Status = adapter.OrderSent
+				o.Status, o.Call = adapter.OrderSent, adapter.CallNone
 			}
 			if err := tx.CreatePaymentOrder(ctx, o); err != nil {
 				return err
@@ -189,10 +190,13 @@ func ids(os []adapter.PaymentOrder) []string {
 // sameOrder compares orders, times by instant; CreatedAt is the store's.
 func sameOrder(a, b adapter.PaymentOrder) bool {
 	if !a.PaidAt.Equal(b.PaidAt) || !a.ExpiresAt.Equal(b.ExpiresAt) ||
-		!a.NextAttemptAt.Equal(b.NextAttemptAt) || !a.CreatedAt.Equal(b.CreatedAt) {
+		!a.NextAttemptAt.Equal(b.NextAttemptAt) || !a.CreatedAt.Equal(b.CreatedAt) ||
+		!a.CheckedAt.Equal(b.CheckedAt) || !a.FlaggedAt.Equal(b.FlaggedAt) ||
+		!a.RefundedAt.Equal(b.RefundedAt) {
 		return false
 	}
 	a.PaidAt, a.ExpiresAt = b.PaidAt, b.ExpiresAt
 	a.NextAttemptAt, a.CreatedAt = b.NextAttemptAt, b.CreatedAt
+	a.CheckedAt, a.FlaggedAt, a.RefundedAt = b.CheckedAt, b.FlaggedAt, b.RefundedAt
 	return a == b
 }

@@ -21,9 +21,24 @@ type ambientKey struct{}
 
 // ambient is a transaction that InTx joins instead of opening its own.
 type ambient struct {
-	db *DB
-	tx *tx
+	db    *DB
+	tx    *tx
+	after []func() // run once tx has committed
 }
+
+// AfterCommit runs fn once the transaction of the enclosing Once on ctx has
+// committed, and drops it if that transaction rolls back; without an
+// enclosing Once, InTx has already committed and fn runs at once. It
+// implements adapter.AfterCommitter.
+func (d *DB) AfterCommit(ctx context.Context, fn func()) {
+	if a, ok := d.joined(ctx); ok {
+		a.after = append(a.after, fn)
+		return
+	}
+	fn()
+}
+
+var _ adapter.AfterCommitter = (*DB)(nil)
 
 // joined returns the transaction of an enclosing Once on d, if ctx has one.
 func (d *DB) joined(ctx context.Context) (*ambient, bool) {
@@ -99,7 +114,8 @@ func (d *DB) once(ctx context.Context, m adapter.Delivery,
 		return reply, err == nil, t.retry, err
 	}
 
-	reply, err = fn(context.WithValue(ctx, ambientKey{}, &ambient{db: d, tx: t}))
+	a := &ambient{db: d, tx: t}
+	reply, err = fn(context.WithValue(ctx, ambientKey{}, a))
 	if err != nil {
 		return nil, false, retryable(err) || t.retry, err
 	}
@@ -110,6 +126,9 @@ func (d *DB) once(ctx context.Context, m adapter.Delivery,
 	}
 	if err := sx.Commit(); err != nil {
 		return nil, false, retryable(err) || t.retry, fmt.Errorf("registry: commit: %w", err)
+	}
+	for _, fn := range a.after {
+		fn()
 	}
 	return reply, false, false, nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/soap"
@@ -19,8 +20,13 @@ import (
 const Version = "v1"
 
 // ErrRefused is wrapped by errors for a call the bank answered with a result
-// code other than OK.
+// code other than OK. The same errors wrap adapter.ErrBankRefused, and
+// adapter.ErrNoBankOrder when the code is OrderNotFound.
 var ErrRefused = errors.New("bankclient: refused by the bank")
+
+// OrderNotFound is the result code by which a bank says it does not hold an
+// order.
+const OrderNotFound = "ORDER_NOT_FOUND"
 
 // Bank is one partner bank's payment service.
 type Bank struct {
@@ -76,20 +82,78 @@ func (b *Bank) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) (
 	if err := b.call(ctx, "createPaymentOrder", "KG"+string(o.PayerPIN), req, &resp); err != nil {
 		return adapter.BankOrder{}, err
 	}
-	if err := refused(resp.Result); err != nil {
-		return adapter.BankOrder{}, fmt.Errorf("bankclient: order %s at %s: %w", o.ID, b.Code, err)
-	}
-	if resp.OrderId != o.ID {
-		return adapter.BankOrder{}, fmt.Errorf("bankclient: %s answered for order %q, sent %q",
-			b.Code, resp.OrderId, o.ID)
-	}
-	return adapter.BankOrder{OrderID: resp.OrderId, BankOrderID: resp.BankOrderId, Status: resp.Status}, nil
+	bo := adapter.BankOrder{OrderID: resp.OrderId, BankOrderID: resp.BankOrderId, Status: resp.Status}
+	return bo, b.check("createPaymentOrder", o.ID, resp.Result, resp.OrderId)
 }
 
-// refused turns a non-OK result into an error wrapping ErrRefused.
+// PaymentOrder asks the bank about o with getPaymentOrder.
+func (b *Bank) PaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
+	var resp bank.GetPaymentOrderResponse
+	err := b.call(ctx, "getPaymentOrder", "", &bank.GetPaymentOrder{OrderId: o.ID}, &resp)
+	if err != nil {
+		return adapter.BankOrder{}, err
+	}
+	if err := b.check("getPaymentOrder", o.ID, resp.Result, resp.OrderId); err != nil {
+		return adapter.BankOrder{}, err
+	}
+	bo := adapter.BankOrder{OrderID: resp.OrderId, Status: resp.Status, BankReference: resp.BankReference}
+	if resp.Amount != "" {
+		if bo.Amount, err = adapter.ParseMoney(resp.Amount); err != nil {
+			return adapter.BankOrder{}, fmt.Errorf("bankclient: %s reports amount %q for order %s",
+				b.Code, resp.Amount, o.ID)
+		}
+	}
+	if resp.PaidAt != "" {
+		if bo.PaidAt, err = time.Parse(time.RFC3339, resp.PaidAt); err != nil {
+			return adapter.BankOrder{}, fmt.Errorf("bankclient: %s reports paidAt %q for order %s",
+				b.Code, resp.PaidAt, o.ID)
+		}
+	}
+	return bo, nil
+}
+
+// CancelPaymentOrder withdraws o at the bank with cancelPaymentOrder.
+func (b *Bank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+	var resp bank.CancelPaymentOrderResponse
+	req := &bank.CancelPaymentOrder{OrderId: o.ID, Reason: reason}
+	if err := b.call(ctx, "cancelPaymentOrder", "", req, &resp); err != nil {
+		return adapter.BankOrder{}, err
+	}
+	bo := adapter.BankOrder{OrderID: resp.OrderId, Status: resp.Status}
+	return bo, b.check("cancelPaymentOrder", o.ID, resp.Result, resp.OrderId)
+}
+
+// RefundPayment returns the payment of o to the payer with refundPayment.
+// The bank refunds an order at most once, so a repeated call is safe.
+func (b *Bank) RefundPayment(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+	var resp bank.RefundPaymentResponse
+	req := &bank.RefundPayment{OrderId: o.ID, Amount: o.Amount.String(), Reason: reason}
+	if err := b.call(ctx, "refundPayment", "KG"+string(o.PayerPIN), req, &resp); err != nil {
+		return adapter.BankOrder{}, err
+	}
+	bo := adapter.BankOrder{OrderID: resp.OrderId, Status: resp.Status, RefundID: resp.RefundId}
+	return bo, b.check("refundPayment", o.ID, resp.Result, resp.OrderId)
+}
+
+// check turns a refusal into an error and makes sure the bank answered
+// about the order asked for.
+func (b *Bank) check(code, orderID string, r *bank.Result, answered string) error {
+	if err := refused(r); err != nil {
+		return fmt.Errorf("bankclient: %s of order %s at %s: %w", code, orderID, b.Code, err)
+	}
+	if answered != orderID {
+		return fmt.Errorf("bankclient: %s answered %s for order %q, sent %q",
+			b.Code, code, answered, orderID)
+	}
+	return nil
+}
+
+// refused turns a non-OK result into an error wrapping ErrRefused and
+// adapter.ErrBankRefused, and adapter.ErrNoBankOrder for OrderNotFound. A
+// response without a result is a broken answer, not a refusal.
 func refused(r *bank.Result) error {
 	if r == nil {
-		return fmt.Errorf("%w: the response has no result", ErrRefused)
+		return errors.New("bankclient: the response has no result")
 	}
 	if r.Code == "OK" {
 		return nil
@@ -100,7 +164,12 @@ func refused(r *bank.Result) error {
 			texts = append(texts, string(*m.Value))
 		}
 	}
-	return fmt.Errorf("%w: %s %s", ErrRefused, r.Code, strings.Join(texts, " "))
+	err := fmt.Errorf("%w: %w: %s %s", ErrRefused, adapter.ErrBankRefused, r.Code,
+		strings.Join(texts, " "))
+	if r.Code == OrderNotFound {
+		err = fmt.Errorf("%w: %w", adapter.ErrNoBankOrder, err)
+	}
+	return err
 }
 
 // Directory is the configured set of partner banks. It implements

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/soap"
@@ -251,6 +252,14 @@ func confirmPayment(ctx context.Context, s *Service, c adapter.Caller, req *soap
 		BankReference: in.BankReference, PaidAt: paidAt,
 	})
 	if err != nil {
+		if code := adapter.CodeOf(err); code != "" {
+			// A refused payment is money the bank believes it moved: an
+			// operator must be able to find it.
+			s.log.WithFields(logrus.Fields{
+				"client": c.Client, "messageId": c.MessageID, "order": in.OrderId,
+				"transfer": in.TransferId, "amount": in.Amount, "result": string(code),
+			}).Warn("payment confirmation refused: " + err.Error())
+		}
 		return &vehicle.ConfirmPaymentResponse{
 			Result: result(err), OrderId: in.OrderId, TransferId: in.TransferId,
 		}, err

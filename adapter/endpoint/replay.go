@@ -77,9 +77,6 @@ func (s *Service) once(ctx context.Context, op operation, c adapter.Caller, req 
 	}
 	if replayed {
 		s.fields(h).Info("repeated message answered with the recorded reply")
-	} else if d.Service == "submitInspection" {
-		// The approval's payment order is committed only now.
-		s.domain.Wake()
 	}
 	return &soap.Response{Body: el}, nil
 }

@@ -32,7 +32,9 @@ type order struct {
 	PaidAt        time.Time `json:"paidAt,omitzero"`
 	Confirmed     bool      `json:"confirmed"` // the adapter acknowledged the payment
 	ConfirmResult string    `json:"confirmResult,omitempty"`
-	Refunds       []string  `json:"refunds,omitempty"`
+	Refunds       []string  `json:"refunds,omitempty"` // refunds carried out; never more than one
+	RefundedAt    time.Time `json:"refundedAt,omitzero"`
+	Callbacks     int       `json:"callbacks"` // confirmPayment calls sent
 	Created       time.Time `json:"created"`
 }
 

@@ -6,7 +6,15 @@
 //
 //	banksim -listen 127.0.0.1:8091 -adapter-url http://127.0.0.1:8090/xroad
 //
-// GET /orders lists the orders as JSON; POST /orders/{orderId}/pay pays one.
+// GET /orders lists the orders as JSON, with their refunds and the
+// callbacks sent; POST /orders/{orderId}/pay pays one.
+//
+// Fault flags make it a bad bank on purpose, for the adapter's tests:
+// -latency, -soap-faults, -http-500 and -no-answer (requests carried out
+// but never answered) act on every SOAP request; -duplicate-callbacks,
+// -lost-callbacks, -wrong-amount and -callback-delay act on the
+// confirmPayment callbacks; -refuse-create refuses new orders. Fractions
+// are between 0 and 1 and fall by the dice of -seed.
 package main
 
 import (
@@ -44,10 +52,13 @@ func run(args []string) error {
 		adapterSvc = fs.String("adapter-service", "central-server/GOV/70000005/vehicle-reregistration", "the adapter's subsystem")
 		payAfter   = fs.Duration("pay-after", 2*time.Second, "pay each order this long after it is placed; negative: only on request")
 		verbose    = fs.Bool("v", false, "log at debug level")
+		f          = &faults{}
+		seed       = f.register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	f.seed(*seed)
 	log := logrus.New()
 	log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
 	if *verbose {
@@ -74,6 +85,7 @@ func run(args []string) error {
 		client:  &soap.Client{URL: *adapterURL, Client: callerID},
 		adapter: adapterID.Service("confirmPayment", "v1"),
 		delay:   *payAfter,
+		faults:  f,
 		log:     log,
 		now:     time.Now,
 		ctx:     ctx,
@@ -83,7 +95,7 @@ func run(args []string) error {
 		return err
 	}
 	srv := &http.Server{Handler: routes(l, p, bankID), ReadHeaderTimeout: 10 * time.Second}
-	log.WithField("addr", ln.Addr().String()).Info("banksim listening")
+	log.WithField("addr", ln.Addr().String()).WithField("faults", f.String()).Info("banksim listening")
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -101,11 +113,14 @@ func run(args []string) error {
 // for people and tests: GET /orders lists them, POST /orders/{id}/pay has p
 // pay one.
 func routes(l *ledger, p *payer, bankID soap.Identifier) http.Handler {
+	if p.faults == nil {
+		p.faults = &faults{} // a well-behaved bank
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/xroad", &soap.Handler{
-		Service:  &bankService{ledger: l, payer: p, now: p.now},
+	mux.Handle("/xroad", p.faults.wrap(&soap.Handler{
+		Service:  &bankService{ledger: l, payer: p, faults: p.faults, now: p.now},
 		Provider: bankID,
-	})
+	}))
 	mux.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(l.list())

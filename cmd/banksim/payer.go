@@ -21,6 +21,7 @@ type payer struct {
 	client  *soap.Client
 	adapter soap.Identifier // the adapter's confirmPayment service
 	delay   time.Duration   // negative: pay only on request
+	faults  *faults
 	log     logrus.FieldLogger
 	now     func() time.Time
 
@@ -47,8 +48,8 @@ func (p *payer) schedule(orderID string) {
 	}()
 }
 
-// pay marks the order paid, once, and sends confirmPayment until the adapter
-// gives an answer.
+// pay marks the order paid, once, and sends confirmPayment as the faults
+// allow: at once, or in the background after -callback-delay.
 func (p *payer) pay(ctx context.Context, orderID string) error {
 	o, err := p.ledger.update(orderID, func(o *order) error {
 		switch o.Status {
@@ -68,7 +69,56 @@ func (p *payer) pay(ctx context.Context, orderID string) error {
 	p.log.WithFields(logrus.Fields{
 		"order": o.OrderID, "amount": o.Amount, "reference": o.BankReference,
 	}).Info("buyer paid")
-	return p.confirm(ctx, o)
+	if p.faults.roll(p.faults.LostCallbacks) {
+		p.log.WithField("order", o.OrderID).Info("fault: the callback is lost")
+		return nil
+	}
+	if p.faults == nil || p.faults.CallbackDelay <= 0 {
+		p.callback(o)
+		return nil
+	}
+	// A delayed callback comes after the pay request has returned.
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.callback(o)
+	}()
+	return nil
+}
+
+// callback sends the confirmation of a paid order after the configured
+// delay, and its duplicates, one after the other.
+func (p *payer) callback(o order) {
+	f := p.faults
+	if f == nil {
+		f = &faults{}
+	}
+	select {
+	case <-p.ctx.Done():
+		return
+	case <-time.After(f.CallbackDelay):
+	}
+	for range 1 + f.DupCallbacks {
+		sent := o
+		if f.roll(f.WrongAmount) {
+			sent.Amount = wrongAmount(o.Amount)
+			p.log.WithFields(logrus.Fields{"order": o.OrderID, "amount": sent.Amount}).
+				Info("fault: the callback carries a wrong amount")
+		}
+		if err := p.confirm(p.ctx, sent); err != nil {
+			p.log.WithError(err).WithField("order", o.OrderID).Error("payment not confirmed")
+		}
+	}
+}
+
+// wrongAmount is amount less one som, or a plain wrong number when amount
+// cannot be read.
+func wrongAmount(amount string) string {
+	var som, tyiyn int64
+	if _, err := fmt.Sscanf(amount, "%d.%d", &som, &tyiyn); err != nil || som < 1 {
+		return "1.00"
+	}
+	return fmt.Sprintf("%d.%02d", som-1, tyiyn)
 }
 
 // confirm sends confirmPayment for a paid order and records the answer.
@@ -89,6 +139,7 @@ func (p *payer) confirm(ctx context.Context, o order) error {
 			case <-time.After(time.Duration(attempt) * time.Second):
 			}
 		}
+		_, _ = p.ledger.update(o.OrderID, func(o *order) error { o.Callbacks++; return nil })
 		resp, err := p.client.Do(ctx, soap.Call{Service: p.adapter, UserID: "KG" + o.PayerPIN, Body: body})
 		if err != nil {
 			last = err
@@ -104,7 +155,7 @@ func (p *payer) confirm(ctx context.Context, o order) error {
 			code = r.Result.Code
 		}
 		_, _ = p.ledger.update(o.OrderID, func(o *order) error {
-			o.Confirmed, o.ConfirmResult = code == "OK", code
+			o.Confirmed, o.ConfirmResult = o.Confirmed || code == "OK", code
 			return nil
 		})
 		p.log.WithFields(logrus.Fields{

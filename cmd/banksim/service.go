@@ -14,12 +14,17 @@ import (
 type bankService struct {
 	ledger *ledger
 	payer  *payer
+	faults *faults
 	now    func() time.Time
 }
 
 var _ soap.Service = (*bankService)(nil)
 
 func (s *bankService) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.Response, error) {
+	if s.faults.roll(s.faults.SOAPFaults) {
+		return nil, &soap.Fault{Code: "Server.ServerProxy.ServiceFailed",
+			String: "banksim: simulated failure of the payment service"}
+	}
 	var (
 		out any
 		err error
@@ -76,6 +81,11 @@ func (s *bankService) create(req *soap.Request) (any, error) {
 	if in.OrderId == "" || in.Amount == "" || in.Payee == nil {
 		return &bank.CreatePaymentOrderResponse{
 			Result: result("INVALID_REQUEST", "orderId, amount and payee are required"),
+		}, nil
+	}
+	if s.faults.roll(s.faults.RefuseAtCreate) {
+		return &bank.CreatePaymentOrderResponse{
+			Result: result("ORDER_CONFLICT", "simulated refusal"), OrderId: in.OrderId,
 		}, nil
 	}
 	o, created, err := s.ledger.create(order{
@@ -156,7 +166,7 @@ func (s *bankService) refund(req *soap.Request) (any, error) {
 		}
 		if o.Status == statusPaid {
 			o.Refunds = append(o.Refunds, fmt.Sprintf("RF-%s", o.BankOrderID))
-			o.Status = statusRefunded
+			o.Status, o.RefundedAt = statusRefunded, s.now()
 		}
 		refundID = o.Refunds[len(o.Refunds)-1]
 		return nil

@@ -72,6 +72,16 @@ type config struct {
 		RecentOwnerChange  duration `toml:"recent_owner_change"`
 		MaxTransfersPerDay int      `toml:"max_transfers_per_day"`
 	} `toml:"risk"`
+	Payments struct {
+		Lease        duration `toml:"lease"`
+		CallTimeout  duration `toml:"call_timeout"`
+		BackoffBase  duration `toml:"backoff_base"`
+		BackoffMax   duration `toml:"backoff_max"`
+		MaxAttempts  int      `toml:"max_attempts"`
+		StaleAfter   duration `toml:"stale_after"`
+		PollInterval duration `toml:"poll_interval"`
+		Batch        int      `toml:"batch"`
+	} `toml:"payments"`
 
 	// Photos bound what uploadVinPhotos accepts; zero takes the domain's
 	// defaults (adapter.PhotoRules).
@@ -334,6 +344,20 @@ func (c *config) wireDomain(w *wiring, fail func(string, ...any)) {
 	}
 	if c.Risk.MaxTransfersPerDay < 0 {
 		fail("risk.max_transfers_per_day: %d is negative", c.Risk.MaxTransfersPerDay)
+	}
+	p := c.Payments
+	w.cfg.Payments = adapter.PaymentSettings{
+		Lease: p.Lease.Duration, CallTimeout: p.CallTimeout.Duration,
+		BackoffBase: p.BackoffBase.Duration, BackoffMax: p.BackoffMax.Duration,
+		MaxAttempts: p.MaxAttempts, StaleAfter: p.StaleAfter.Duration,
+		PollInterval: p.PollInterval.Duration, Batch: p.Batch,
+	}
+	if p.Lease.Duration > 0 && p.CallTimeout.Duration >= p.Lease.Duration {
+		fail("payments.call_timeout: %v, want less than payments.lease (%v)",
+			p.CallTimeout.Duration, p.Lease.Duration)
+	}
+	if p.MaxAttempts < 0 || p.Batch < 0 {
+		fail("payments: max_attempts and batch must not be negative")
 	}
 
 	// A photo travels as one attachment (or one run of inline base64,

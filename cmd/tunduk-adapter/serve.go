@@ -163,6 +163,10 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		}
 	}
 	a.domain = adapter.New(db, meteredBanks{Banks: dir, metrics: m}, w.cfg)
+	if a.domain.Checkpoint, err = crashPoint(os.Getenv(crashEnv)); err != nil {
+		db.Close()
+		return nil, err
+	}
 	doc, err := wsdl.Handler(wsdl.Vehicle, c.PublicURL)
 	if err != nil {
 		db.Close()
@@ -259,13 +263,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		listeners = append(listeners, a.opsLn)
 	}
 
-	// The payment order sender, the deadline sweeper and the pruning of
-	// recorded replies run beside the server until shutdown.
+	// The payment outbox worker and reconciler, the deadline sweeper and
+	// the pruning of recorded replies run beside the server until
+	// shutdown; the outbox finishes the pass it is making (adapter's loop).
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
-		a.domain.RunSender(senderCtx, func(err error) {
-			a.log.WithError(err).Error("payment order sender")
+		a.domain.RunPayments(senderCtx, func(err error) {
+			a.log.WithError(err).Error("payment workers")
 		})
 	})
 	workers.Go(func() {
