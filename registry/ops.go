@@ -14,17 +14,23 @@ type Stats struct {
 	// present.
 	TransfersByState map[string]int64
 
-	// OutboxPending counts payment orders not yet accepted by their bank
-	// (status NEW).
+	// OutboxPending counts payment orders that owe their bank a call
+	// (create, cancel or refund) and are not flagged for an operator.
 	OutboxPending int64
 
-	// OutboxOldest is when the oldest pending order was created; zero when
-	// none is pending.
+	// OutboxOldest is the last news from the bank of the longest-waiting
+	// of those orders (its creation, for one never sent); zero when none
+	// is pending.
 	OutboxOldest time.Time
+
+	// OutboxFlagged counts orders flagged for an operator (see
+	// tunduk-adapter flagged-orders).
+	OutboxFlagged int64
 }
 
 // Stats reads the registry's operating figures. Both queries are served by
-// indexes (transfers_state_idx, payment_orders_due_idx), so a metrics
+// indexes (transfers_state_idx, payment_orders_due_idx and _flagged_idx),
+// so a metrics
 // scrape stays cheap at national scale.
 func (d *DB) Stats(ctx context.Context) (Stats, error) {
 	// Every state is present, zero or not, so dashboards see a series
@@ -52,10 +58,15 @@ func (d *DB) Stats(ctx context.Context) (Stats, error) {
 	}
 
 	var oldest sql.NullTime
-	err = d.db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM payment_orders
-		WHERE status = 'NEW'`).Scan(&s.OutboxPending, &oldest)
+	err = d.db.QueryRowContext(ctx, `SELECT count(*), min(checked_at) FROM payment_orders
+		WHERE pending_call <> '' AND attention = ''`).Scan(&s.OutboxPending, &oldest)
 	if err != nil {
 		return s, fmt.Errorf("registry: stats: outbox: %w", err)
+	}
+	err = d.db.QueryRowContext(ctx, `SELECT count(*) FROM payment_orders
+		WHERE attention <> ''`).Scan(&s.OutboxFlagged)
+	if err != nil {
+		return s, fmt.Errorf("registry: stats: flagged orders: %w", err)
 	}
 	s.OutboxOldest = oldest.Time
 	return s, nil

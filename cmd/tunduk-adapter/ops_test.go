@@ -252,6 +252,7 @@ func TestProbesMetricsAndRequestLog(t *testing.T) {
 		{"/metrics", `tunduk_adapter_requests_total{result="OK",service="checkVehicle"} 1`},
 		{"/metrics", `tunduk_adapter_transfers{state="COMPLETED"} 0`},
 		{"/metrics", `tunduk_adapter_outbox_pending_orders 0`},
+		{"/metrics", `tunduk_adapter_outbox_flagged_orders 0`},
 		{"/metrics", `tunduk_adapter_db_up 1`},
 	} {
 		t.Run(tt.path, func(t *testing.T) {

@@ -212,6 +212,7 @@ func (a *app) snapshot(ctx context.Context) (metrics.Snapshot, error) {
 		return s, err
 	}
 	s.TransfersByState, s.OutboxPending, s.OutboxOldest = st.TransfersByState, st.OutboxPending, st.OutboxOldest
+	s.OutboxFlagged = st.OutboxFlagged
 	return s, nil
 }
 

@@ -50,6 +50,25 @@ func TestStuckListsOverdueOpenTransfers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The same rows feed the metrics.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE payment_orders SET pending_call = 'CREATE'`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.OutboxPending != 1 || st.OutboxOldest.IsZero() || st.OutboxFlagged != 0 {
+		t.Errorf("got outbox %d (oldest %v, flagged %d), want 1 pending, 0 flagged",
+			st.OutboxPending, st.OutboxOldest, st.OutboxFlagged)
+	}
+	for state, want := range map[string]int64{"AWAITING_PAYMENT": 1, "CANCELLED": 1,
+		"AWAITING_BUYER": 1, "COMPLETED": 0} {
+		if got := st.TransfersByState[state]; got != want {
+			t.Errorf("got %d transfers %s, want %d", got, state, want)
+		}
+	}
+
 	now := time.Now()
 	list, err := db.StuckTransfers(ctx, now, 10)
 	if err != nil {

@@ -17,7 +17,7 @@ type dbCollector struct {
 	now func() time.Time
 
 	up, poolOpen, poolInUse, poolIdle, poolWait, poolWaitSeconds *prometheus.Desc
-	outboxPending, outboxAge, transfers                          *prometheus.Desc
+	outboxPending, outboxAge, outboxFlagged, transfers           *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*dbCollector)(nil)
@@ -37,9 +37,11 @@ func newDBCollector(src Source) *dbCollector {
 		poolWaitSeconds: d("db_pool_wait_seconds_total",
 			"Time spent waiting for a free connection."),
 		outboxPending: d("outbox_pending_orders",
-			"Payment orders written but not yet accepted by their bank."),
+			"Payment orders that owe their bank a call (create, cancel, refund)."),
 		outboxAge: d("outbox_oldest_age_seconds",
-			"Age of the oldest payment order not yet accepted by its bank; 0 when none."),
+			"Time since the last news from the bank of the longest-waiting such order; 0 when none."),
+		outboxFlagged: d("outbox_flagged_orders",
+			"Payment orders flagged for an operator (tunduk-adapter flagged-orders)."),
 		transfers: d("transfers", "Transfers in the registry by state.", "state"),
 	}
 }
@@ -47,7 +49,7 @@ func newDBCollector(src Source) *dbCollector {
 // Describe sends every descriptor.
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.poolOpen, c.poolInUse, c.poolIdle, c.poolWait,
-		c.poolWaitSeconds, c.outboxPending, c.outboxAge, c.transfers} {
+		c.poolWaitSeconds, c.outboxPending, c.outboxAge, c.outboxFlagged, c.transfers} {
 		ch <- d
 	}
 }
@@ -75,6 +77,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.up, 1)
 	gauge(c.outboxPending, float64(s.OutboxPending))
+	gauge(c.outboxFlagged, float64(s.OutboxFlagged))
 	age := 0.0
 	if !s.OutboxOldest.IsZero() {
 		age = max(0, c.now().Sub(s.OutboxOldest).Seconds())

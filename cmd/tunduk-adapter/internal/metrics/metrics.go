@@ -36,6 +36,7 @@ type Snapshot struct {
 	TransfersByState map[string]int64
 	OutboxPending    int64
 	OutboxOldest     time.Time // zero when nothing is pending
+	OutboxFlagged    int64
 }
 
 // Source reads a Snapshot; it is called once per scrape.
