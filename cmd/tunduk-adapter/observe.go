@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -119,11 +120,43 @@ type meteredBank struct {
 	metrics *metrics.Metrics
 }
 
-// CreatePaymentOrder places o and records how long it took and whether it
-// failed.
+// observe records one call. A bank that does not hold an order it is
+// asked about has answered, not failed.
+func (b meteredBank) observe(op string, start time.Time, err error) {
+	if errors.Is(err, adapter.ErrNoBankOrder) {
+		err = nil
+	}
+	b.metrics.BankCall(b.code, op, time.Since(start), err)
+}
+
+// CreatePaymentOrder places o, timed.
 func (b meteredBank) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
 	start := time.Now()
 	bo, err := b.Bank.CreatePaymentOrder(ctx, o)
-	b.metrics.BankCall(b.code, "createPaymentOrder", time.Since(start), err)
+	b.observe("createPaymentOrder", start, err)
+	return bo, err
+}
+
+// PaymentOrder asks for the bank's view of o, timed.
+func (b meteredBank) PaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
+	start := time.Now()
+	bo, err := b.Bank.PaymentOrder(ctx, o)
+	b.observe("getPaymentOrder", start, err)
+	return bo, err
+}
+
+// CancelPaymentOrder withdraws o, timed.
+func (b meteredBank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+	start := time.Now()
+	bo, err := b.Bank.CancelPaymentOrder(ctx, o, reason)
+	b.observe("cancelPaymentOrder", start, err)
+	return bo, err
+}
+
+// RefundPayment returns o's payment, timed.
+func (b meteredBank) RefundPayment(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+	start := time.Now()
+	bo, err := b.Bank.RefundPayment(ctx, o, reason)
+	b.observe("refundPayment", start, err)
 	return bo, err
 }
