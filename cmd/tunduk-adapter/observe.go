@@ -130,7 +130,8 @@ func (b meteredBank) observe(op string, start time.Time, err error) {
 }
 
 // CreatePaymentOrder places o, timed.
-func (b meteredBank) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
+func (b meteredBank) CreatePaymentOrder(ctx context.Context,
+	o adapter.PaymentOrder) (adapter.BankOrder, error) {
 	start := time.Now()
 	bo, err := b.Bank.CreatePaymentOrder(ctx, o)
 	b.observe("createPaymentOrder", start, err)
@@ -138,7 +139,8 @@ func (b meteredBank) CreatePaymentOrder(ctx context.Context, o adapter.PaymentOr
 }
 
 // PaymentOrder asks for the bank's view of o, timed.
-func (b meteredBank) PaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapter.BankOrder, error) {
+func (b meteredBank) PaymentOrder(ctx context.Context,
+	o adapter.PaymentOrder) (adapter.BankOrder, error) {
 	start := time.Now()
 	bo, err := b.Bank.PaymentOrder(ctx, o)
 	b.observe("getPaymentOrder", start, err)
@@ -146,7 +148,8 @@ func (b meteredBank) PaymentOrder(ctx context.Context, o adapter.PaymentOrder) (
 }
 
 // CancelPaymentOrder withdraws o, timed.
-func (b meteredBank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+func (b meteredBank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder,
+	reason string) (adapter.BankOrder, error) {
 	start := time.Now()
 	bo, err := b.Bank.CancelPaymentOrder(ctx, o, reason)
 	b.observe("cancelPaymentOrder", start, err)
@@ -154,7 +157,8 @@ func (b meteredBank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOr
 }
 
 // RefundPayment returns o's payment, timed.
-func (b meteredBank) RefundPayment(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+func (b meteredBank) RefundPayment(ctx context.Context, o adapter.PaymentOrder,
+	reason string) (adapter.BankOrder, error) {
 	start := time.Now()
 	bo, err := b.Bank.RefundPayment(ctx, o, reason)
 	b.observe("refundPayment", start, err)

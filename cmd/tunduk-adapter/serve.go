@@ -144,7 +144,8 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 		provider: w.provider}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err := metrics.New(reg, endpoint.ServiceCodes(), a.snapshot)
 	if err != nil {
 		db.Close()
