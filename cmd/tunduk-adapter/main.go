@@ -13,7 +13,7 @@
 //	tunduk-adapter flagged-orders -config adapter.toml list payment orders that need an operator
 //
 // Every command takes -config and a flag for each overridable setting;
-// see OPERATIONS.md for the precedence of file, environment and flags.
+// see the README for the precedence of file, environment and flags.
 //
 // For the crash tests, TUNDUK_ADAPTER_CRASH_AT=point[:n] makes the process
 // kill itself at a point of the payment path (see crash.go); it is unset,
