@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -62,6 +63,9 @@ func (s *Service) CheckVehicle(ctx context.Context, c Caller, q VehicleQuery) (V
 	var r VehicleReport
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		v, err := tx.Vehicle(ctx, q)
+		if errors.Is(err, ErrConflict) {
+			return refuse(VehicleAmbiguous, "vehicle %+v: %v", q, err)
+		}
 		if err != nil {
 			return notFound(err, VehicleNotFound, "vehicle %+v", q)
 		}

@@ -39,6 +39,7 @@ const (
 	AmountMismatch      Code = "AMOUNT_MISMATCH"
 	NoCertificate       Code = "NO_CERTIFICATE"
 	VINMismatch         Code = "VIN_MISMATCH"
+	VehicleAmbiguous    Code = "VEHICLE_AMBIGUOUS"
 	TooManyTransfers    Code = "TOO_MANY_TRANSFERS"
 	InvalidBodyNumber   Code = "INVALID_BODY_NUMBER"
 )
@@ -185,6 +186,11 @@ var messages = map[Code][3]string{
 		"Төлөмдүн суммасы буйрукка дал келбейт.",
 		"Сумма платежа не совпадает с поручением.",
 		"The amount paid does not match the payment order.",
+	},
+	VehicleAmbiguous: {
+		"Бул номер боюнча бир нече унаа табылды; VIN же мамлекеттик белгини көрсөтүңүз.",
+		"По этому номеру найдено несколько транспортных средств; укажите VIN или госномер.",
+		"Several vehicles carry this number; give the VIN or the plate instead.",
 	},
 	VINMismatch: {
 		"Байкалган VIN реестрдеги VIN менен дал келбейт.",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
@@ -18,8 +19,10 @@ const vehicleColumns = `v.id, COALESCE(v.vin, '') AS vin,
 const (
 	queryVehicleByVIN   = `SELECT ` + vehicleColumns + ` FROM vehicles v WHERE v.vin = $1`
 	queryVehicleByPlate = `SELECT ` + vehicleColumns + ` FROM vehicles v WHERE v.plate = $1`
-	queryVehicleByBody  = `SELECT ` + vehicleColumns + ` FROM vehicles v
-		WHERE v.body_number = $1 ORDER BY v.id LIMIT 1`
+	// Body numbers are not unique across manufacturers; two rows mean the
+	// number alone cannot say which vehicle is meant.
+	queryVehicleByBody = `SELECT ` + vehicleColumns + ` FROM vehicles v
+		WHERE v.body_number = $1 ORDER BY v.id LIMIT 2`
 	queryLockVehicle = `SELECT ` + vehicleColumns + ` FROM vehicles v WHERE v.id = $1 FOR UPDATE`
 )
 
@@ -63,11 +66,18 @@ func (t *tx) Vehicle(ctx context.Context, q adapter.VehicleQuery) (adapter.Vehic
 		return adapter.Vehicle{}, errVehicleQuery
 	}
 
-	var r vehicleRow
-	if err := t.get(ctx, &r, query, key); err != nil {
+	var rows []vehicleRow
+	if err := t.list(ctx, &rows, query, key); err != nil {
 		return adapter.Vehicle{}, wrap(err, "vehicle %q", key)
 	}
-	return r.vehicle(), nil
+	switch len(rows) {
+	case 0:
+		return adapter.Vehicle{}, fmt.Errorf("registry: vehicle %q: %w", key, adapter.ErrNotFound)
+	case 1:
+		return rows[0].vehicle(), nil
+	}
+	return adapter.Vehicle{}, fmt.Errorf("registry: %d vehicles carry %q: %w",
+		len(rows), key, adapter.ErrConflict)
 }
 
 // LockVehicle locks the vehicle's row until the transaction ends.

@@ -58,6 +58,24 @@ func TestVehicleLookups(t *testing.T) {
 		}
 	})
 
+	t.Run("body number two vehicles share is a conflict", func(t *testing.T) {
+		body := demo.BodyOnly.BodyNumber + "-TWIN"
+		for i := range 2 {
+			_, err := db.SQL().Exec(`INSERT INTO vehicles (body_number, make, model, year)
+				VALUES ($1, 'ВАЗ', '2106', $2)`, body, 1980+i)
+			if err != nil {
+				t.Fatalf("insert twin %d: %v", i, err)
+			}
+		}
+		inTx(t, db, func(ctx context.Context, tx adapter.Tx) error {
+			_, err := tx.Vehicle(ctx, adapter.VehicleQuery{BodyNumber: body})
+			if !errors.Is(err, adapter.ErrConflict) {
+				t.Errorf("got %v, want ErrConflict", err)
+			}
+			return nil
+		})
+	})
+
 	t.Run("lock vehicle", func(t *testing.T) {
 		inTx(t, db, func(ctx context.Context, tx adapter.Tx) error {
 			got, err := tx.LockVehicle(ctx, v.ID)
