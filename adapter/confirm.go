@@ -89,7 +89,16 @@ func (s *Service) applyPayment(ctx context.Context, tx Tx, c Caller, o *PaymentO
 		return Transfer{}, err
 	}
 	if o.Status == OrderPaid || o.Status == OrderRefunded {
-		return t, nil // a repeated confirmation: the first one did the work
+		// The same payment reported again: the first report did the work.
+		// Another bank reference is another payment of an order paid
+		// already; it is refused so the bank reverses it, since refunding
+		// the order would return the payment that bought the vehicle.
+		ref := truncate(paid.BankReference, 100)
+		if ref != "" && o.BankReference != "" && ref != o.BankReference {
+			return t, refuse(AlreadyPaid, "order %s was paid as %q; %q is a second payment",
+				o.ID, o.BankReference, ref)
+		}
+		return t, nil
 	}
 
 	live := t.State == AwaitingPayment && o.Status != OrderCancelled

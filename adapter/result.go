@@ -40,6 +40,7 @@ const (
 	NoCertificate       Code = "NO_CERTIFICATE"
 	VINMismatch         Code = "VIN_MISMATCH"
 	VehicleAmbiguous    Code = "VEHICLE_AMBIGUOUS"
+	AlreadyPaid         Code = "ALREADY_PAID"
 	TooManyTransfers    Code = "TOO_MANY_TRANSFERS"
 	InvalidBodyNumber   Code = "INVALID_BODY_NUMBER"
 )
@@ -186,6 +187,11 @@ var messages = map[Code][3]string{
 		"Төлөмдүн суммасы буйрукка дал келбейт.",
 		"Сумма платежа не совпадает с поручением.",
 		"The amount paid does not match the payment order.",
+	},
+	AlreadyPaid: {
+		"Бул буйрук башка төлөм менен төлөнгөн; бул төлөмдү кайтарыңыз.",
+		"Это поручение уже оплачено другим платежом; верните этот платёж.",
+		"This order was already paid by another payment; reverse this one.",
 	},
 	VehicleAmbiguous: {
 		"Бул номер боюнча бир нече унаа табылды; VIN же мамлекеттик белгини көрсөтүңүз.",

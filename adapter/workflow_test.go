@@ -321,6 +321,18 @@ func testConfirmPaymentTwice(t *testing.T, fx *fixture) {
 	if after := fx.fingerprint(t); after != before {
 		t.Errorf("the repeated confirmation changed the registry: %s -> %s", before, after)
 	}
+
+	// The same order paid again under another bank reference is a second
+	// payment: refused, so the bank reverses it, and nothing changes.
+	second := s.confirmation()
+	second.BankReference += "-AGAIN"
+	_, err = fx.svc.ConfirmPayment(fx.ctx, bankCaller("PILOT"), second)
+	if got := adapter.CodeOf(err); got != adapter.AlreadyPaid {
+		t.Errorf("second payment: got %q (%v), want %q", got, err, adapter.AlreadyPaid)
+	}
+	if after := fx.fingerprint(t); after != before {
+		t.Errorf("the second payment changed the registry: %s -> %s", before, after)
+	}
 }
 
 // testRejectAndRetake follows the inspector's other two decisions.

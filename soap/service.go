@@ -37,6 +37,12 @@ func (r *Request) Attachment(ref string) *Attachment {
 	return findAttachment(r.Attachments, ref)
 }
 
+// Inline returns the long base64 texts that were moved out of Body while
+// the message was read, in document order; Body holds a placeholder for
+// each. Whoever needs the whole request, such as a digest that tells a
+// retry from a new request, reads them here.
+func (r *Request) Inline() []*Attachment { return r.inline }
+
 // Content returns the binary content of el in whichever of the three forms
 // it came: an xop:Include child (MTOM), a cid: reference as text (swaRef),
 // or base64 text (inline). Long inline text was moved to a temporary file

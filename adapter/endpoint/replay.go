@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 	"github.com/sirupsen/logrus"
@@ -41,11 +43,19 @@ var journaled = map[string]bool{
 	"confirmPayment":   true,
 }
 
+// maxMessageID is the longest X-Road message id the journal keeps; a UUID
+// has 36 characters.
+const maxMessageID = 255
+
 // once serves a journaled request through the Journal: a message delivered
 // again is answered with the first reply, and a message id reused for
 // another request gets a Client.BadRequest fault.
 func (s *Service) once(ctx context.Context, op operation, c adapter.Caller, req *soap.Request) (*soap.Response, error) {
 	h := req.Header
+	if n := utf8.RuneCountInString(h.ID); n > maxMessageID {
+		return nil, &soap.Fault{Code: soap.CodeInvalidHeaderField, String: fmt.Sprintf(
+			"the message id has %d characters; this service keeps ids of up to %d", n, maxMessageID)}
+	}
 	d := adapter.Delivery{
 		Client: c.Client, ID: h.ID, Service: h.Service.ServiceCode, Digest: digest(req),
 	}
@@ -92,7 +102,10 @@ func digest(req *soap.Request) string {
 		fmt.Fprintf(h, "%d\x00", len(b))
 		h.Write(b)
 	}
-	for _, a := range req.Attachments {
+	// Long inline base64 left only a placeholder in the body; the content
+	// itself must count, or a new photo under an old id would pass for a
+	// retry.
+	for _, a := range slices.Concat(req.Inline(), req.Attachments) {
 		fmt.Fprintf(h, "\x00%s\x00%s\x00%d\x00", a.ContentID, a.ContentType, a.Size())
 		if r, err := a.Open(); err == nil {
 			_, _ = io.Copy(h, r)

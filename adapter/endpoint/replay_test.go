@@ -231,6 +231,42 @@ func TestReplays(t *testing.T) {
 		}
 	})
 
+	t.Run("an id longer than the journal keeps is a client fault", func(t *testing.T) {
+		_, err := w.send(t, rpPortal, strings.Repeat("x", 1000), seller, w.initiation("350000.00"))
+		var f *soap.Fault
+		if !errors.As(err, &f) || f.Code != soap.CodeInvalidHeaderField {
+			t.Fatalf("got %v, want a %s fault", err, soap.CodeInvalidHeaderField)
+		}
+	})
+
+	t.Run("same id with another large inline photo is a fault", func(t *testing.T) {
+		tid := replyTransferID(t, replies[0])
+		accept := &vehicle.AcceptTransfer{TransferId: tid, BuyerBankCode: "PILOT"}
+		b, err := w.send(t, rpMobileApp, "6f1c2a8e-0000-4000-8000-000000000003", buyer, accept)
+		if err != nil || resultCode(t, b) != "OK" {
+			t.Fatalf("accept: %v %s", err, b)
+		}
+		// Over soap's inline threshold (1 MiB), so the base64 text leaves
+		// the body while it is read; only its content tells the two apart.
+		upload := func(fill byte) *vehicle.UploadVinPhotos {
+			img := bytes.Repeat([]byte{fill}, 3<<20/2)
+			copy(img, []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"))
+			content := vehicle.Base64(img)
+			return &vehicle.UploadVinPhotos{TransferId: tid, Photo: []*vehicle.Photo{
+				{Kind: "VIN_PLATE", ContentType: "image/jpeg", Content: &content},
+			}}
+		}
+		const uid = "6f1c2a8e-0000-4000-8000-000000000004"
+		if b, err := w.send(t, rpPortal, uid, seller, upload(1)); err != nil || resultCode(t, b) != "OK" {
+			t.Fatalf("first upload: %v %s", err, b)
+		}
+		_, err = w.send(t, rpPortal, uid, seller, upload(2))
+		var f *soap.Fault
+		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
+			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
+		}
+	})
+
 	t.Run("logs carry no full PIN", func(t *testing.T) {
 		// An access refusal logs the caller too.
 		_, _ = w.send(t, "central-server/GOV/70000009/stranger", "x-1", seller, w.initiation("1.00"))
