@@ -2,6 +2,7 @@ package adapter_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
@@ -49,5 +50,33 @@ func TestCheckVehicleByBodyNumber(t *testing.T) {
 				t.Errorf("got vehicle %d, want %d", r.Vehicle.ID, demo.BodyOnly.ID)
 			}
 		})
+	}
+}
+
+func TestTransferIDsAreCaseInsensitive(t *testing.T) {
+	ctx := context.Background()
+	db := registrytest.New(t)
+	demo, err := registry.SeedDemo(ctx, db, 1)
+	if err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	banks, _ := newTestBanks(t)
+	svc := adapter.New(db, banks, adapter.Config{})
+	const id = "abcdef01-2345-4678-9abc-def012345678"
+	svc.NewID = func() string { return id }
+	seller := adapter.Caller{
+		Client: "central-server/GOV/70000001/tunduk-portal", Role: adapter.RoleCitizen,
+		UserID: "KG" + string(demo.Owner.PIN), MessageID: "m-1",
+	}
+	if _, err := svc.InitiateTransfer(ctx, seller, adapter.InitiateRequest{
+		VIN: demo.Vehicle.VIN, CertificateNumber: demo.CertificateNumber,
+		SellerPIN: string(demo.Owner.PIN), BuyerPIN: string(demo.Buyer.PIN), Price: "1000.00",
+		SellerAccount: adapter.Account{BankCode: "PILOT", Number: "1030120000123456"},
+	}); err != nil {
+		t.Fatalf("InitiateTransfer: %v", err)
+	}
+	st, err := svc.TransferStatus(ctx, seller, strings.ToUpper(id))
+	if err != nil || st.Transfer.ID != id {
+		t.Errorf("TransferStatus(upper case) = %q, %v; want %q", st.Transfer.ID, err, id)
 	}
 }

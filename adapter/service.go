@@ -189,9 +189,12 @@ func (s *Service) deadline(st State) time.Time {
 // loadTransfer finds a transfer, locked if asked, turning absence into a
 // refusal.
 func loadTransfer(ctx context.Context, tx Tx, id string, lock bool) (Transfer, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	u, err := uuid.Parse(id)
+	if err != nil {
 		return Transfer{}, refuse(TransferNotFound, "transfer id %q is not a UUID", id)
 	}
+	// UUIDs are case-insensitive; ours are stored in their canonical form.
+	id = u.String()
 	t, err := tx.Transfer(ctx, id, lock)
 	if err != nil {
 		return Transfer{}, notFound(err, TransferNotFound, "transfer %s", id)

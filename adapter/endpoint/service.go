@@ -152,7 +152,14 @@ func result(err error) *vehicle.Result {
 // with a fault that says what is wrong with it.
 func decode[T any](req *soap.Request) (*T, error) {
 	v := new(T)
-	if err := soap.Unmarshal(req.Body, v); err != nil {
+	body := req.Body
+	// soap admits a wrapper named serviceCode+"Request", as some X-Road
+	// tooling writes it; the contract's types know only serviceCode.
+	if code := req.Header.Service.ServiceCode; body.Tag == code+"Request" {
+		body = body.Copy()
+		body.Tag = code
+	}
+	if err := soap.Unmarshal(body, v); err != nil {
 		return nil, &soap.Fault{Code: soap.CodeBadRequest, String: "the request body does not " +
 			"match the service description: " + err.Error()}
 	}

@@ -391,11 +391,17 @@ func (c *config) wireDomain(w *wiring, fail func(string, ...any)) {
 	if len(c.Banks) == 0 {
 		fail("bank: none configured; payments need at least one [[bank]]")
 	}
+	bankSeen := map[string]int{}
 	for i, b := range c.Banks {
 		if strings.TrimSpace(b.Code) == "" {
 			fail("bank %d (%s): code: empty", i+1, b.Name)
 			continue
 		}
+		if first, dup := bankSeen[strings.ToUpper(b.Code)]; dup {
+			fail("bank %d (%s): code: already used by bank %d", i+1, b.Code, first)
+			continue
+		}
+		bankSeen[strings.ToUpper(b.Code)] = i + 1
 		svc, err := soap.ParseSubsystem(b.Service)
 		if err != nil {
 			fail("bank %d (%s): service: %v", i+1, b.Code, err)

@@ -128,3 +128,31 @@ func TestDatabasePasswordFromSecret(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigBankCodeTwice(t *testing.T) {
+	sample, err := os.ReadFile(sampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := append(sample, []byte(`
+[[bank]]
+code = "pilot"
+name = "Pilot Bank again"
+service = "central-server/COM/60000009/payments"
+client = "central-server/COM/60000009/payments"
+enabled = true
+`)...)
+	path := filepath.Join(t.TempDir(), "adapter.toml")
+	if err := os.WriteFile(path, twice, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfigFrom(path, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.wireEnv(env(nil))
+	want := "bank 2 (pilot): code: already used by bank 1"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
