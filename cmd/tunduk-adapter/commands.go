@@ -40,7 +40,15 @@ func cmdMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return db.Migrate(ctx)
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	cur, _, err := registry.SchemaVersion(ctx, db.SQL())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("migrated: schema version %d\n", cur)
+	return nil
 }
 
 func cmdSeedDemo(ctx context.Context, args []string) error {
