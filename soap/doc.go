@@ -24,7 +24,8 @@
 // Binary content (a photo, say) may come in three forms, and
 // Request.Content reads any of them from the element that carries it: an
 // xop:Include child (MTOM), a cid: reference as text (swaRef), or base64
-// text. Attachments keep their message order; a nested multipart part is
+// text; an element holding more than one of them is refused, not read in
+// part. Attachments keep their message order; a nested multipart part is
 // kept whole as one attachment.
 //
 // # Faults
