@@ -6,7 +6,9 @@
 // # Provider side
 //
 // A Handler reads a message sent as text/xml or as multipart/related (SOAP
-// with attachments, or MTOM/XOP), decodes its charset, checks the envelope,
+// with attachments, or MTOM/XOP), decodes its charset (the charset
+// parameter, else a UTF-16 or UTF-8 byte-order mark, else the XML
+// declaration, else UTF-8), checks the envelope,
 // the X-Road header and the body, and passes a Request to its Service. The
 // response envelope carries a copy of the request's SOAP Header element,
 // so the echo keeps every element, its order, values and whitespace, and
