@@ -19,9 +19,9 @@
 //
 // The checks, in order: HTTP method, Content-Type and MIME structure,
 // XML well-formedness, SOAP 1.1 envelope (no SOAP 1.2, no SOAP encoding),
-// SOAPAction, header fields, body (exactly one element, named after the
-// serviceCode, or the serviceCode plus "Request"), and finally that the
-// service is ours.
+// SOAPAction, mustUnderstand header elements, header fields, body
+// (exactly one element, named after the serviceCode, or the serviceCode
+// plus "Request"), and finally that the service is ours.
 //
 // Binary content (a photo, say) may come in three forms, and
 // Request.Content reads any of them from the element that carries it: an
@@ -39,7 +39,9 @@
 // Client.MimeParsingFailed (broken multipart), Client.InvalidXml
 // (malformed XML, a DTD, undeclared prefixes), Client.InvalidSoap (not a
 // SOAP 1.1 envelope, SOAP 1.2, SOAP encoding, no Body),
-// Client.InvalidSoapAction, Client.MissingHeader, Client.MissingHeaderField,
+// Client.InvalidSoapAction, Client.MissingHeader, SOAP-ENV:MustUnderstand (a
+// header element with mustUnderstand="1" addressed to us that is not an
+// X-Road field), Client.MissingHeaderField,
 // Client.DuplicateHeaderField, Client.InvalidHeaderField (wrong objectType),
 // Client.InvalidProtocolVersion (not 4.x), Client.InvalidBody (empty or
 // several body elements, text in the Body, an xop:Include naming no part),
