@@ -15,7 +15,9 @@
 // elements this package does not know. Every problem is answered with a
 // SOAP 1.1 fault (HTTP 500, text/xml) whose code names it and whose string
 // says what to change; the header is echoed whenever one was read. A POST
-// is never answered with a 4xx status.
+// is never answered with a 4xx status; Misrouted answers the requests of
+// an X-Road listener that are not for the Handler (a POST to another path)
+// with a Client.UnknownService fault the same way.
 //
 // The checks, in order: HTTP method, Content-Type and MIME structure,
 // XML well-formedness, SOAP 1.1 envelope (no SOAP 1.2, no SOAP encoding),
