@@ -36,20 +36,40 @@ func lookupCharset(name string) (encoding.Encoding, error) {
 }
 
 // decodeCharset returns a reader of r's text as UTF-8, with a leading
-// byte-order mark removed.
-func decodeCharset(r io.Reader, charset string) (io.Reader, error) {
+// byte-order mark removed. Without a charset parameter a UTF-16 byte-order
+// mark (either byte order) selects UTF-16, as the XML specification
+// requires of UTF-16 documents; converted then reports that the text no
+// longer is in the encoding an XML declaration may name.
+func decodeCharset(r io.Reader, charset string) (dr io.Reader, converted bool, err error) {
 	e, err := lookupCharset(charset)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if charset == "" {
+		br := bufio.NewReader(r)
+		e, r = bomEncoding(br), br
 	}
 	if e != nil {
 		r = e.NewDecoder().Reader(r)
 	}
-	return skipBOM(r), nil
+	return skipBOM(r), charset != "" || e != nil, nil
 }
 
 // utf8BOM is the UTF-8 encoding of U+FEFF.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// bomEncoding returns UTF-16 in the byte order of a UTF-16 byte-order mark
+// at the start of br, which its decoder drops, or nil for no such mark.
+func bomEncoding(br *bufio.Reader) encoding.Encoding {
+	b, _ := br.Peek(2)
+	switch {
+	case bytes.Equal(b, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+	case bytes.Equal(b, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	}
+	return nil
+}
 
 // skipBOM drops a UTF-8 byte-order mark at the start of r.
 func skipBOM(r io.Reader) io.Reader {

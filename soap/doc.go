@@ -6,25 +6,30 @@
 // # Provider side
 //
 // A Handler reads a message sent as text/xml or as multipart/related (SOAP
-// with attachments, or MTOM/XOP), decodes its charset, checks the envelope,
+// with attachments, or MTOM/XOP), decodes its charset (the charset
+// parameter, else a UTF-16 or UTF-8 byte-order mark, else the XML
+// declaration, else UTF-8), checks the envelope,
 // the X-Road header and the body, and passes a Request to its Service. The
 // response envelope carries a copy of the request's SOAP Header element,
 // so the echo keeps every element, its order, values and whitespace, and
 // elements this package does not know. Every problem is answered with a
 // SOAP 1.1 fault (HTTP 500, text/xml) whose code names it and whose string
 // says what to change; the header is echoed whenever one was read. A POST
-// is never answered with a 4xx status.
+// is never answered with a 4xx status; Misrouted answers the requests of
+// an X-Road listener that are not for the Handler (a POST to another path)
+// with a Client.UnknownService fault the same way.
 //
 // The checks, in order: HTTP method, Content-Type and MIME structure,
 // XML well-formedness, SOAP 1.1 envelope (no SOAP 1.2, no SOAP encoding),
-// SOAPAction, header fields, body (exactly one element, named after the
-// serviceCode, or the serviceCode plus "Request"), and finally that the
-// service is ours.
+// SOAPAction, mustUnderstand header elements, header fields, body
+// (exactly one element, named after the serviceCode, or the serviceCode
+// plus "Request"), and finally that the service is ours.
 //
 // Binary content (a photo, say) may come in three forms, and
 // Request.Content reads any of them from the element that carries it: an
 // xop:Include child (MTOM), a cid: reference as text (swaRef), or base64
-// text. Attachments keep their message order; a nested multipart part is
+// text; an element holding more than one of them is refused, not read in
+// part. Attachments keep their message order; a nested multipart part is
 // kept whole as one attachment.
 //
 // # Faults
@@ -36,7 +41,9 @@
 // Client.MimeParsingFailed (broken multipart), Client.InvalidXml
 // (malformed XML, a DTD, undeclared prefixes), Client.InvalidSoap (not a
 // SOAP 1.1 envelope, SOAP 1.2, SOAP encoding, no Body),
-// Client.InvalidSoapAction, Client.MissingHeader, Client.MissingHeaderField,
+// Client.InvalidSoapAction, Client.MissingHeader, SOAP-ENV:MustUnderstand (a
+// header element with mustUnderstand="1" addressed to us that is not an
+// X-Road field), Client.MissingHeaderField,
 // Client.DuplicateHeaderField, Client.InvalidHeaderField (wrong objectType),
 // Client.InvalidProtocolVersion (not 4.x), Client.InvalidBody (empty or
 // several body elements, text in the Body, an xop:Include naming no part),

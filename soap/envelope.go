@@ -22,7 +22,7 @@ type envelope struct {
 // goes to sp, and the returned attachments hold it. The error is a *Fault.
 func readXML(r io.Reader, charset string, lim Limits, sp *spool) (*etree.Document,
 	[]*Attachment, *Fault) {
-	dr, err := decodeCharset(r, charset)
+	dr, converted, err := decodeCharset(r, charset)
 	if err != nil {
 		return nil, nil, newFault(CodeInvalidContentType, "%s",
 			strings.TrimPrefix(err.Error(), "soap: "))
@@ -32,7 +32,7 @@ func readXML(r io.Reader, charset string, lim Limits, sp *spool) (*etree.Documen
 	dr = &elementCounter{r: dr, max: lim.MaxElements}
 
 	doc := etree.NewDocument()
-	doc.ReadSettings.CharsetReader = xmlCharsetReader(charset != "")
+	doc.ReadSettings.CharsetReader = xmlCharsetReader(converted)
 	doc.ReadSettings.MaxDepth = lim.MaxDepth
 	if _, err := doc.ReadFrom(dr); err != nil {
 		if f := limitFault(err); f != nil {

@@ -6,7 +6,19 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
+
+// utf16 returns s in UTF-16 of the given byte order, led by a byte-order
+// mark.
+func utf16(t testing.TB, order unicode.Endianness, s string) []byte {
+	t.Helper()
+	b, err := unicode.UTF16(order, unicode.UseBOM).NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // simpleWith returns corpus/simple.query with each old string replaced by
 // the new one that follows it.
@@ -145,6 +157,25 @@ func TestCharsets(t *testing.T) {
 		{"UTF-8 with BOM", "text/xml; charset=UTF-8", func(t *testing.T) []byte {
 			return append([]byte{0xEF, 0xBB, 0xBF}, simpleWith(t, "<name>foo", "<name>"+lat)...)
 		}, lat},
+		{"UTF-8 with BOM, no charset", "text/xml", func(t *testing.T) []byte {
+			return append([]byte{0xEF, 0xBB, 0xBF}, simpleWith(t, "<name>foo", "<name>"+lat)...)
+		}, lat},
+		{"UTF-16LE by BOM, no charset", "text/xml", func(t *testing.T) []byte {
+			return utf16(t, unicode.LittleEndian, string(simpleWith(t, "<name>foo", "<name>"+cyr,
+				`encoding="utf-8"`, `encoding="UTF-16"`)))
+		}, cyr},
+		{"UTF-16BE by BOM, no charset", "text/xml", func(t *testing.T) []byte {
+			return utf16(t, unicode.BigEndian, string(simpleWith(t, "<name>foo", "<name>"+cyr,
+				`encoding="utf-8"`, `encoding="UTF-16"`)))
+		}, cyr},
+		{"UTF-16LE by BOM, declaration silent", "text/xml", func(t *testing.T) []byte {
+			return utf16(t, unicode.LittleEndian, string(simpleWith(t, "<name>foo", "<name>"+lat,
+				` encoding="utf-8"`, ``)))
+		}, lat},
+		{"UTF-16 by parameter", "text/xml; charset=UTF-16", func(t *testing.T) []byte {
+			return utf16(t, unicode.LittleEndian, string(simpleWith(t, "<name>foo", "<name>"+cyr,
+				`encoding="utf-8"`, `encoding="UTF-16"`)))
+		}, cyr},
 		{"unknown charset", "text/xml; charset=x-klingon", func(t *testing.T) []byte {
 			return simpleWith(t)
 		}, ""},

@@ -29,6 +29,11 @@ const (
 	CodeAccessDenied           = "Client.AccessDenied"
 	CodeBadRequest             = "Client.BadRequest"
 	CodeInternalError          = "Server.InternalError"
+
+	// CodeMustUnderstand is SOAP 1.1's own code for a header element
+	// with mustUnderstand="1" that was not understood. Unlike the X-Road
+	// codes it is written qualified, as SOAP-ENV:MustUnderstand.
+	CodeMustUnderstand = "MustUnderstand"
 )
 
 // Fault is a SOAP 1.1 fault. Its fields mirror the wire: faultcode,
@@ -141,7 +146,11 @@ func FaultOrigin(err error) Origin {
 // SOAP-ENV prefix the caller has bound.
 func writeFault(body *etree.Element, prefix string, f *Fault) {
 	fe := body.CreateElement(prefix + ":Fault")
-	fe.CreateElement("faultcode").SetText(f.Code)
+	code := f.Code
+	if code == CodeMustUnderstand {
+		code = prefix + ":" + code
+	}
+	fe.CreateElement("faultcode").SetText(code)
 	fe.CreateElement("faultstring").SetText(f.String)
 	if f.Actor != "" {
 		fe.CreateElement("faultactor").SetText(f.Actor)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // addCorpus seeds f with every corpus message whose manifest Content-Type
@@ -59,6 +60,9 @@ func checkWellFormed(t *testing.T, r reply) {
 // FuzzEnvelope feeds arbitrary text/xml bodies to a Handler.
 func FuzzEnvelope(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
+	simple := string(readTestdata(f, "corpus/simple.query"))
+	f.Add(utf16(f, unicode.LittleEndian, simple))
+	f.Add(utf16(f, unicode.BigEndian, simple))
 	h := &Handler{Service: nopService{}, Provider: producer,
 		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -84,6 +88,9 @@ func FuzzMultipart(f *testing.F) {
 // checks that whatever comes back echoes the header exactly.
 func FuzzHeaderEcho(f *testing.F) {
 	addCorpus(f, func(ct string) bool { return strings.HasPrefix(ct, "text/xml") }, false)
+	simple := string(readTestdata(f, "corpus/simple.query"))
+	f.Add(utf16(f, unicode.LittleEndian, simple))
+	f.Add(utf16(f, unicode.BigEndian, simple))
 	h := &Handler{Service: nopService{}, Provider: producer,
 		Limits: Limits{MaxElements: 2000, InlineThreshold: 32}}
 	f.Fuzz(func(t *testing.T, seed []byte) {

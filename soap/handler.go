@@ -154,6 +154,14 @@ func (h *Handler) check(r *http.Request, m *message) (*Request, *Header, *Fault)
 				"protocolVersion there")
 	}
 	hdr, f := readHeader(m.env.header)
+	// A header element we must understand and do not comes first: SOAP
+	// forbids processing such a message at all (SOAP 1.1 section 4.2.3).
+	if mf := checkMustUnderstand(m.env.header); mf != nil {
+		if f != nil {
+			hdr = nil
+		}
+		return nil, hdr, mf
+	}
 	if f != nil {
 		return nil, nil, f
 	}

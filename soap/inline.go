@@ -260,16 +260,6 @@ func (s *spaceFilter) Read(p []byte) (int, error) {
 	}
 }
 
-// inlineRef returns the placeholder child of el, or nil.
-func inlineRef(el *etree.Element) *etree.Element {
-	for _, c := range el.ChildElements() {
-		if is(c, NSInline, inlineTag) {
-			return c
-		}
-	}
-	return nil
-}
-
 // hasInline reports whether a placeholder sits anywhere under el.
 func hasInline(el *etree.Element) bool {
 	if is(el, NSInline, inlineTag) {

@@ -48,31 +48,35 @@ func (r *Request) Inline() []*Attachment { return r.inline }
 // or base64 text (inline). Long inline text was moved to a temporary file
 // while the message was read (see Limits.InlineThreshold) and is decoded
 // from there as it is read; short inline text is decoded into memory. The
-// error is a Client.BadRequest fault that names el.
+// error is a Client.BadRequest fault that names el; el holding content in
+// more than one form (two xop:Include children, an include beside text,
+// another child element) gets one too.
 func (r *Request) Content(el *etree.Element) (*Attachment, error) {
 	return content(el, r.Attachments, r.inline)
 }
 
 // content implements Request.Content and Response.Content.
 func content(el *etree.Element, atts, inline []*Attachment) (*Attachment, error) {
-	if ref := inlineRef(el); ref != nil {
-		n, err := strconv.Atoi(ref.SelectAttrValue("n", ""))
+	cp, err := readContentParts(el)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cp.spooled != nil:
+		n, err := strconv.Atoi(cp.spooled.SelectAttrValue("n", ""))
 		if err != nil || n < 0 || n >= len(inline) {
 			return nil, NewFault(CodeBadRequest, "%s: unknown inline content", el.Tag)
 		}
 		return inline[n], nil
-	}
-	for _, c := range el.ChildElements() {
-		if is(c, NSXOP, "Include") {
-			href := c.SelectAttrValue("href", "")
-			if a := findAttachment(atts, href); a != nil {
-				return a, nil
-			}
-			return nil, NewFault(CodeBadRequest, "%s: xop:Include %q names no attachment", el.Tag, href)
+	case cp.include != nil:
+		href := cp.include.SelectAttrValue("href", "")
+		if a := findAttachment(atts, href); a != nil {
+			return a, nil
 		}
+		return nil, NewFault(CodeBadRequest, "%s: xop:Include %q names no attachment", el.Tag, href)
 	}
 
-	text := strings.TrimSpace(el.Text())
+	text := strings.TrimSpace(cp.text)
 	if len(text) > 4 && strings.EqualFold(text[:4], "cid:") {
 		if a := findAttachment(atts, text); a != nil {
 			return a, nil
@@ -85,6 +89,55 @@ func content(el *etree.Element, atts, inline []*Attachment) (*Attachment, error)
 		return nil, NewFault(CodeBadRequest, "%s: content is not base64: %s", el.Tag, err)
 	}
 	return NewAttachment("", "", data), nil
+}
+
+// contentParts is what an element carrying binary content holds: at most
+// one xop:Include or one placeholder of spooled base64 text, and its
+// character data (all of it, as comments do not split XML text).
+type contentParts struct {
+	include, spooled *etree.Element
+	text             string
+}
+
+// readContentParts splits el into its contentParts. Content in two forms
+// at once (two xop:Include children, an include beside text, a placeholder
+// beside more text, any other child element) is refused with a
+// Client.BadRequest fault: picking one of them would silently drop the
+// rest, and sender and receiver might not agree on which one counts.
+func readContentParts(el *etree.Element) (contentParts, error) {
+	var cp contentParts
+	var refs int
+	var b strings.Builder
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.CharData:
+			b.WriteString(t.Data)
+		case *etree.Element:
+			switch {
+			case is(t, NSXOP, "Include"):
+				cp.include = t
+			case is(t, NSInline, inlineTag):
+				cp.spooled = t
+			default:
+				return cp, NewFault(CodeBadRequest, "%s: holds the element %s; want base64 "+
+					"text, a cid: reference or one xop:Include", el.Tag, t.Tag)
+			}
+			refs++
+		}
+	}
+	cp.text = b.String()
+	switch {
+	case refs > 1:
+		return cp, NewFault(CodeBadRequest, "%s: holds %d binary contents (xop:Include or "+
+			"long base64 text); want exactly one", el.Tag, refs)
+	case refs == 1 && strings.TrimSpace(cp.text) != "" && cp.include != nil:
+		return cp, NewFault(CodeBadRequest, "%s: holds both an xop:Include and text; "+
+			"want one of them", el.Tag)
+	case refs == 1 && strings.TrimSpace(cp.text) != "":
+		return cp, NewFault(CodeBadRequest, "%s: base64 text is split by markup; "+
+			"send it as one run of text", el.Tag)
+	}
+	return cp, nil
 }
 
 // stripSpace returns a reader of s without whitespace, which base64 text in

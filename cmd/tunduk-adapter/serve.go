@@ -184,25 +184,54 @@ func newApp(ctx context.Context, c *config, log *logrus.Logger) (*app, error) {
 
 	ep := endpoint.New(a.domain, w.channels, log)
 	ep.Journal = db
-	mux := http.NewServeMux()
-	mux.Handle("/xroad", &observed{
+	xroad := &observed{
 		base: soap.Handler{
 			Service:  resultService{next: ep},
 			Provider: w.provider,
 			WSDL:     doc,
 		},
 		log: log, metrics: m,
-	})
+	}
+	mux := http.NewServeMux()
+	mux.Handle(xroadPath, xroad)
 	mux.Handle("GET /wsdl", doc)
 	if c.OpsListen == "" {
 		mux.Handle("/", ops)
 	}
-	a.handler = mux
+	a.handler = &postsToXRoad{xroad: xroad, other: mux, obs: xroad}
 	log.WithFields(logrus.Fields{
 		"subsystem": w.provider.String(), "database": redactURL(w.databaseURL),
 		"tls": w.serverTLS != nil, "clientCertificates": w.serverTLS != nil && w.serverTLS.ClientCAs != nil,
 	}).Info("adapter configured")
 	return a, nil
+}
+
+// xroadPath is where the X-Road listener takes messages.
+const xroadPath = "/xroad"
+
+// postsToXRoad routes the X-Road listener. A POST is a message from the
+// security server: to xroadPath it goes to the X-Road handler, to any
+// other path it gets a SOAP fault (HTTP 500) saying where messages go,
+// because security servers turn a 404 or 405 page into an error of their
+// own. Every other request goes to other (the WSDL and the ops endpoints).
+// The path is compared before any routing, so no redirect of an unclean
+// path answers a POST either.
+type postsToXRoad struct {
+	xroad, other http.Handler
+	obs          *observed // logs and counts the misrouted POSTs
+}
+
+func (p *postsToXRoad) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method != http.MethodPost:
+		p.other.ServeHTTP(w, r)
+	case r.URL.Path == xroadPath:
+		p.xroad.ServeHTTP(w, r)
+	default:
+		h := soap.Misrouted{Path: xroadPath, Limits: p.obs.base.Limits,
+			Observe: func(ex soap.Exchange) { p.obs.record(r, &outcome{}, ex) }}
+		h.ServeHTTP(w, r)
+	}
 }
 
 // snapshot reads the figures metrics publishes at each scrape.
