@@ -115,7 +115,9 @@ func (s *Service) loop(ctx context.Context, wake <-chan struct{}, report func(er
 }
 
 // SendOrders makes the bank calls that are due, and returns how many were
-// made, whatever their outcome.
+// made, whatever their outcome. An order whose outcome cannot be recorded
+// does not stop the others: the error returned joins those of every such
+// order.
 func (s *Service) SendOrders(ctx context.Context) (int, error) {
 	var claimed []PaymentOrder
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -134,15 +136,18 @@ func (s *Service) SendOrders(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("adapter: claim orders: %w", err)
 	}
+	// The rest of the batch is leased to this process: leaving it at the
+	// first order that fails would keep it waiting for its leases.
+	var errs []error
 	for i, o := range claimed {
 		if ctx.Err() != nil {
-			return i, nil // shutting down; the leases hand the rest on
+			return i, errors.Join(errs...) // shutting down; the leases hand the rest on
 		}
 		if err := s.perform(ctx, o); err != nil {
-			return i, err
+			errs = append(errs, err)
 		}
 	}
-	return len(claimed), nil
+	return len(claimed), errors.Join(errs...)
 }
 
 // lease takes a claimed call for this process. An order still owing its
@@ -198,8 +203,31 @@ type outcome struct {
 func (s *Service) perform(ctx context.Context, o PaymentOrder) error {
 	ctx = context.WithoutCancel(ctx)
 	out := s.call(ctx, o)
+	wake, err := s.settle(ctx, o, out)
+	if err != nil {
+		err = fmt.Errorf("adapter: record %s of order %s: %w", o.Call, o.ID, err)
+		// The answer is lost to us, so the attempt failed: the call is
+		// repeated after a backoff, which the bank's idempotency makes
+		// harmless, and flagged after MaxAttempts, instead of being
+		// repeated at the end of every lease for ever.
+		if _, nerr := s.settle(ctx, o, outcome{err: err}); nerr != nil {
+			return errors.Join(err, nerr)
+		}
+		return err
+	}
+	if wake {
+		s.Wake()
+	}
+	return nil
+}
+
+// settle records out, the outcome of o's call, on the order, unless the
+// call was superseded meanwhile, and says whether a further call was
+// queued.
+func (s *Service) settle(ctx context.Context, o PaymentOrder, out outcome) (bool, error) {
 	var wake bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		wake = false
 		cur, err := lockOrder(ctx, tx, o)
 		if err != nil {
 			return err
@@ -212,13 +240,7 @@ func (s *Service) perform(ctx context.Context, o PaymentOrder) error {
 		wake, err = s.record(ctx, tx, &cur, out)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("adapter: record %s of order %s: %w", o.Call, o.ID, err)
-	}
-	if wake {
-		s.Wake()
-	}
-	return nil
+	return wake, err
 }
 
 // lockOrder locks o's transfer and then o, in the order that confirmation,

@@ -21,7 +21,8 @@ func (s *Service) RunReconciler(ctx context.Context, report func(error)) {
 
 // Reconcile asks the banks about the orders that had no news for
 // StaleAfter, applies the payments they report, and returns how many
-// orders it looked at.
+// orders it looked at. An order that fails does not stop the others: the
+// error returned joins those of every such order.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	var claimed []PaymentOrder
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -46,15 +47,19 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("adapter: claim stale orders: %w", err)
 	}
 	s.Wake() // a cancellation may have been queued
+	// Every claimed order was stamped as looked at: one left out here
+	// waits another StaleAfter, so an order that fails does not stop the
+	// rest.
+	var errs []error
 	for i, o := range claimed {
 		if ctx.Err() != nil {
-			return i, nil
+			return i, errors.Join(errs...)
 		}
 		if err := s.poll(ctx, o); err != nil {
-			return i, err
+			errs = append(errs, err)
 		}
 	}
-	return len(claimed), nil
+	return len(claimed), errors.Join(errs...)
 }
 
 // claimStale stamps a stale order as looked at, and says whether its bank

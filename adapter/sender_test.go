@@ -177,3 +177,60 @@ func testBlocked(t *testing.T, fx *fixture) {
 			cert.Registration.CertificateNumber, err, s.cert)
 	}
 }
+
+// testSendOrdersGoesOn checks that an order whose answer cannot be
+// recorded does not hold up the rest of its batch, and that it is retried
+// after a backoff, like a failed call, rather than after its lease.
+func testSendOrdersGoesOn(t *testing.T, fx *fixture) {
+	fx.drain(t)
+	held := fx.saleIn(t, adapter.AwaitingPayment)
+	fx.drain(t) // the bank holds held's order as PB-<its id>
+	bad := fx.saleIn(t, adapter.AwaitingPayment)
+	good := fx.saleIn(t, adapter.AwaitingPayment)
+	t.Cleanup(func() { fx.bank.setReply(nil) })
+
+	// bad is due first, so that a pass ending at its failure would never
+	// reach good. The bank answers its creation with the bank id of held's
+	// order, which the registry refuses to record for a second order.
+	if _, err := fx.sql.ExecContext(fx.ctx, `UPDATE payment_orders
+		SET next_attempt_at = next_attempt_at - interval '1 second' WHERE id = $1`,
+		bad.order.ID); err != nil {
+		t.Fatalf("make %s due first: %v", bad.order.ID, err)
+	}
+	fx.bank.setReply(func(in *bank.CreatePaymentOrder) (any, error) {
+		id := "PB-" + in.OrderId
+		if in.OrderId == bad.order.ID {
+			id = "PB-" + held.order.ID
+		}
+		return &bank.CreatePaymentOrderResponse{Result: bankResult("OK"), OrderId: in.OrderId,
+			BankOrderId: id, Status: "PENDING"}, nil
+	})
+	n, err := fx.svc.SendOrders(fx.ctx)
+	if n != 2 || err == nil || !strings.Contains(err.Error(), bad.order.ID) {
+		t.Fatalf("SendOrders = %d, %v; want 2 and an error naming order %s", n, err, bad.order.ID)
+	}
+	if o := fx.orderOf(t, good.transfer.ID); o.Status != adapter.OrderSent ||
+		o.Call != adapter.CallNone {
+		t.Errorf("got the next order %s owing %q, want SENT owing nothing", o.Status, o.Call)
+	}
+	by := fx.clock.Now().Add(2 * time.Second) // the first backoff, not the lease
+	o := fx.orderOf(t, bad.transfer.ID)
+	if o.Status != adapter.OrderNew || o.Call != adapter.CallCreate || o.Attempts != 1 ||
+		!strings.Contains(o.LastError, "record CREATE") || o.NextAttemptAt.After(by) ||
+		o.Attention != "" {
+		t.Errorf("got order %s owing %q, %d attempts, error %q, next %v, flag %q; "+
+			"want NEW owing CREATE, 1, the recording's error, by %v, none",
+			o.Status, o.Call, o.Attempts, o.LastError, o.NextAttemptAt, o.Attention, by)
+	}
+
+	// Once the bank answers sensibly, the retry is recorded.
+	fx.bank.setReply(nil)
+	fx.clock.Advance(2 * time.Second)
+	if n, err := fx.svc.SendOrders(fx.ctx); n != 1 || err != nil {
+		t.Fatalf("SendOrders = %d, %v; want 1, nil", n, err)
+	}
+	o = fx.orderOf(t, bad.transfer.ID)
+	if o.Status != adapter.OrderSent || o.BankOrderID != "PB-"+o.ID {
+		t.Errorf("got order %s with bank id %q, want SENT as PB-%s", o.Status, o.BankOrderID, o.ID)
+	}
+}

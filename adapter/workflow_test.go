@@ -23,6 +23,8 @@ func TestWorkflow(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) { testCancel(t, fx) })
 	t.Run("blocked by a late restriction", func(t *testing.T) { testBlocked(t, fx) })
 	t.Run("order sender", func(t *testing.T) { testSendOrders(t, fx) })
+	t.Run("order sender goes on past an order it cannot record",
+		func(t *testing.T) { testSendOrdersGoesOn(t, fx) })
 }
 
 // testTransferCompletes drives one sale from offer to new certificate

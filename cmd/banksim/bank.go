@@ -35,6 +35,7 @@ type order struct {
 	Refunds       []string  `json:"refunds,omitempty"` // refunds carried out; never more than one
 	RefundedAt    time.Time `json:"refundedAt,omitzero"`
 	Callbacks     int       `json:"callbacks"` // confirmPayment calls sent
+	Creates       int       `json:"creates"`   // createPaymentOrder requests carried out and answered
 	Created       time.Time `json:"created"`
 }
 
@@ -49,13 +50,17 @@ func newLedger() *ledger { return &ledger{orders: make(map[string]*order)} }
 
 // create records an order under the caller's order id. The same id again
 // returns the order already held, so a retried request never creates a
-// second one; the same id with another amount is refused.
-func (l *ledger) create(o order, now time.Time) (order, bool, error) {
+// second one; the same id with another amount is refused. answered says
+// whether the caller will get the answer, for the order's Creates.
+func (l *ledger) create(o order, now time.Time, answered bool) (order, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.orders[o.OrderID]; ok {
 		if cur.Amount != o.Amount || cur.TransferID != o.TransferID {
 			return order{}, false, fmt.Errorf("order %s exists with other terms", o.OrderID)
+		}
+		if answered {
+			cur.Creates++
 		}
 		return *cur, false, nil
 	}
@@ -63,6 +68,10 @@ func (l *ledger) create(o order, now time.Time) (order, bool, error) {
 	o.BankOrderID = fmt.Sprintf("SIM-%06d", l.seq)
 	o.Status = statusCreated
 	o.Created = now
+	o.Creates = 0
+	if answered {
+		o.Creates = 1
+	}
 	l.orders[o.OrderID] = &o
 	return o, true, nil
 }

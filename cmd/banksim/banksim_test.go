@@ -200,8 +200,8 @@ func TestCreatePaymentOrderIsIdempotent(t *testing.T) {
 		t.Errorf("bankOrderId: got %q then %q, want the same non-empty id",
 			first.BankOrderId, again.BankOrderId)
 	}
-	if got := b.orders(t); len(got) != 1 {
-		t.Errorf("GET /orders: got %d orders, want 1", len(got))
+	if got := b.orders(t); len(got) != 1 || got[0].Creates != 2 {
+		t.Errorf("GET /orders: got %+v, want 1 order created by 2 answered requests", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -98,12 +99,24 @@ func (f *faults) wrap(next http.Handler) http.Handler {
 			return
 		}
 		// The work is done; the answer is lost on the way back.
-		next.ServeHTTP(&discardWriter{header: http.Header{}}, r)
+		lost := r.WithContext(context.WithValue(r.Context(), unansweredKey{}, true))
+		next.ServeHTTP(&discardWriter{header: http.Header{}}, lost)
 		select {
 		case <-r.Context().Done():
 		case <-time.After(f.HoldFor):
 		}
 	})
+}
+
+// unansweredKey marks the context of a request whose answer wrap throws
+// away.
+type unansweredKey struct{}
+
+// unanswered reports whether the answer to the request of ctx is thrown
+// away by the no-answer fault.
+func unanswered(ctx context.Context) bool {
+	lost, _ := ctx.Value(unansweredKey{}).(bool)
+	return lost
 }
 
 // discardWriter is a ResponseWriter that keeps nothing.

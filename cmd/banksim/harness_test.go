@@ -249,16 +249,26 @@ enabled = true
 // value of TUNDUK_ADAPTER_CRASH_AT.
 func (r *rig) startAdapter(crashAt string) *proc {
 	r.tb.Helper()
-	if r.config == "" {
-		r.writeConfig()
-	}
-	env := []string{"DATABASE_URL=" + r.dbURL}
+	env := []string{}
 	if crashAt != "" {
 		env = append(env, "TUNDUK_ADAPTER_CRASH_AT="+crashAt)
 	}
-	r.adapter = start(r.tb, "adapter", bins.adapter, "http://"+r.adapterAt+"/healthz", env,
-		"serve", "-config", r.config, "-text-log")
+	r.adapter = r.serve("adapter", r.adapterAt, env)
 	return r.adapter
+}
+
+// serve runs a `tunduk-adapter serve` process named name on the address
+// at, with the rig's configuration, env added to its environment and
+// flags overriding settings of the configuration.
+func (r *rig) serve(name, at string, env []string, flags ...string) *proc {
+	r.tb.Helper()
+	if r.config == "" {
+		r.writeConfig()
+	}
+	env = append([]string{"DATABASE_URL=" + r.dbURL}, env...)
+	args := append([]string{"serve", "-config", r.config, "-text-log",
+		"-listen", at, "-public-url", "http://" + at + "/xroad"}, flags...)
+	return start(r.tb, name, bins.adapter, "http://"+at+"/healthz", env, args...)
 }
 
 // startBank runs banksim with the fault flags given.
@@ -316,27 +326,43 @@ func (r *rig) sale(ctx context.Context) (id, vin string) {
 // inspection subsystem. It returns the transport error, if any: an
 // adapter that dies at the approval point never answers.
 func (r *rig) approve(ctx context.Context, id, vin string) error {
+	r.tb.Helper()
+	code, err := approveAt(ctx, r.adapterAt, id, vin)
+	if err != nil {
+		return err
+	}
+	if code != "OK" {
+		r.tb.Fatalf("submitInspection %s: got result %q, want OK", id, code)
+	}
+	return nil
+}
+
+// approveAt sends submitInspection APPROVE to the adapter process
+// listening on at and returns the result code it answered. It touches no
+// testing.TB, so that goroutines may call it.
+func approveAt(ctx context.Context, at, id, vin string) (string, error) {
 	body, err := soap.Marshal(&vehicle.SubmitInspection{
 		TransferId: id, InspectorId: "MVD-0042", Decision: "APPROVE", ObservedVin: vin,
 	})
 	if err != nil {
-		r.tb.Fatal(err)
+		return "", err
 	}
 	client, _ := soap.ParseSubsystem(inspection)
 	provider, _ := soap.ParseSubsystem(subsystem)
-	c := &soap.Client{URL: "http://" + r.adapterAt + "/xroad", Client: client}
+	c := &soap.Client{URL: "http://" + at + "/xroad", Client: client}
 	resp, err := c.Do(ctx, soap.Call{Service: provider.Service("submitInspection", "v1"), Body: body})
 	if err != nil {
-		return err
+		return "", err
 	}
+	defer resp.Close()
 	var out vehicle.SubmitInspectionResponse
 	if err := soap.Unmarshal(resp.Body, &out); err != nil {
-		r.tb.Fatal(err)
+		return "", fmt.Errorf("submitInspection %s: %w", id, err)
 	}
-	if out.Result == nil || out.Result.Code != "OK" {
-		r.tb.Fatalf("submitInspection %s: got result %+v, want OK", id, out.Result)
+	if out.Result == nil {
+		return "", fmt.Errorf("submitInspection %s: no result", id)
 	}
-	return nil
+	return out.Result.Code, nil
 }
 
 // bankOrder is an order as banksim lists it.
@@ -346,10 +372,11 @@ type bankOrder struct {
 	Status     string   `json:"status"`
 	Refunds    []string `json:"refunds"`
 	Callbacks  int      `json:"callbacks"`
+	Creates    int      `json:"creates"`
 }
 
-// bankOrders reads banksim's listing, by transfer id.
-func (r *rig) bankOrders() map[string]bankOrder {
+// bankList reads banksim's listing of every order it holds.
+func (r *rig) bankList() []bankOrder {
 	r.tb.Helper()
 	resp, err := http.Get("http://" + r.bankAt + "/orders")
 	if err != nil {
@@ -360,6 +387,13 @@ func (r *rig) bankOrders() map[string]bankOrder {
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		r.tb.Fatalf("banksim listing: %v", err)
 	}
+	return list
+}
+
+// bankOrders reads banksim's listing, by transfer id.
+func (r *rig) bankOrders() map[string]bankOrder {
+	r.tb.Helper()
+	list := r.bankList()
 	m := make(map[string]bankOrder, len(list))
 	for _, o := range list {
 		m[o.TransferID] = o

@@ -6,8 +6,8 @@
 //
 //	banksim -listen 127.0.0.1:8091 -adapter-url http://127.0.0.1:8090/xroad
 //
-// GET /orders lists the orders as JSON, with their refunds and the
-// callbacks sent; POST /orders/{orderId}/pay pays one.
+// GET /orders lists the orders as JSON, with their refunds, the callbacks
+// sent and the creation requests answered; POST /orders/{orderId}/pay pays one.
 //
 // Fault flags make it a bad bank on purpose, for the adapter's tests:
 // -latency, -soap-faults, -http-500 and -no-answer (requests carried out

@@ -31,7 +31,7 @@ func (s *bankService) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.R
 	)
 	switch code := req.Header.Service.ServiceCode; code {
 	case "createPaymentOrder":
-		out, err = s.create(req)
+		out, err = s.create(ctx, req)
 	case "getPaymentOrder":
 		out, err = s.get(req)
 	case "cancelPaymentOrder":
@@ -73,7 +73,7 @@ func refusal(err error) string {
 	return "INVALID_STATE"
 }
 
-func (s *bankService) create(req *soap.Request) (any, error) {
+func (s *bankService) create(ctx context.Context, req *soap.Request) (any, error) {
 	in, err := decode[bank.CreatePaymentOrder](req)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func (s *bankService) create(req *soap.Request) (any, error) {
 	o, created, err := s.ledger.create(order{
 		OrderID: in.OrderId, TransferID: in.TransferId, PayerPIN: in.PayerPin,
 		Amount: in.Amount, Payee: in.Payee.BankCode + "/" + in.Payee.AccountNumber,
-	}, s.now())
+	}, s.now(), !unanswered(ctx))
 	if err != nil {
 		return &bank.CreatePaymentOrderResponse{
 			Result: result("ORDER_CONFLICT", err.Error()), OrderId: in.OrderId,
