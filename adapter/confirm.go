@@ -127,7 +127,7 @@ func (s *Service) applyPayment(ctx context.Context, tx Tx, c Caller, o *PaymentO
 		return t, fmt.Errorf("adapter: queue refund of order %s: %w", o.ID, err)
 	}
 	err = tx.AddEvent(ctx, Event{
-		TransferID: t.ID, From: t.State, To: t.State, Client: c.Client, UserID: maskUserID(c.UserID),
+		TransferID: t.ID, From: t.State, To: t.State, Client: c.Client, UserID: MaskUserID(c.UserID),
 		MessageID: c.MessageID, At: now,
 		Note: fmt.Sprintf("payment of order %s received in %s; refund queued", o.ID, t.State),
 	})
