@@ -28,7 +28,9 @@ type PaymentConfirmation struct {
 // restriction) is accepted and its refund is queued in the outbox; the
 // returned transfer shows the state it ended in. A repeated confirmation,
 // or one after the reconciler found the payment, changes nothing.
-func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirmation) (Transfer, error) {
+func (s *Service) ConfirmPayment(
+	ctx context.Context, c Caller, p PaymentConfirmation,
+) (Transfer, error) {
 	amount, err := ParseMoney(strings.TrimSpace(p.Amount))
 	if err != nil {
 		return Transfer{}, refuse(AmountMismatch, "amount %q", p.Amount)
@@ -80,9 +82,12 @@ func (s *Service) ConfirmPayment(ctx context.Context, c Caller, p PaymentConfirm
 // queues a refund for any other. An order already paid or refunded is left
 // as it is, so the callback and the reconciler complete a transfer at most
 // once between them. A payment of another amount is refused.
-func (s *Service) applyPayment(ctx context.Context, tx Tx, c Caller, o *PaymentOrder, paid BankOrder) (Transfer, error) {
+func (s *Service) applyPayment(
+	ctx context.Context, tx Tx, c Caller, o *PaymentOrder, paid BankOrder,
+) (Transfer, error) {
 	if paid.Amount != o.Amount {
-		return Transfer{}, refuse(AmountMismatch, "order %s: paid %s, due %s", o.ID, paid.Amount, o.Amount)
+		return Transfer{}, refuse(AmountMismatch, "order %s: paid %s, due %s",
+			o.ID, paid.Amount, o.Amount)
 	}
 	t, err := loadTransfer(ctx, tx, o.TransferID, true)
 	if err != nil {
@@ -126,12 +131,8 @@ func (s *Service) applyPayment(ctx context.Context, tx Tx, c Caller, o *PaymentO
 	if err := tx.UpdatePaymentOrder(ctx, *o); err != nil {
 		return t, fmt.Errorf("adapter: queue refund of order %s: %w", o.ID, err)
 	}
-	err = tx.AddEvent(ctx, Event{
-		TransferID: t.ID, From: t.State, To: t.State, Client: c.Client, UserID: maskUserID(c.UserID),
-		MessageID: c.MessageID, At: now,
-		Note: fmt.Sprintf("payment of order %s received in %s; refund queued", o.ID, t.State),
-	})
-	if err != nil {
+	note := fmt.Sprintf("payment of order %s received in %s; refund queued", o.ID, t.State)
+	if err := tx.AddEvent(ctx, s.event(c, t, t.State, note)); err != nil {
 		return t, fmt.Errorf("adapter: record refund of %s: %w", t.ID, err)
 	}
 	return t, nil

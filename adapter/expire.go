@@ -16,7 +16,7 @@ const sweepBatch = 100
 
 // ExpireOverdue ends every open transfer whose step deadline has passed at
 // s.Now: it moves to EXPIRED with an event, and an unpaid payment order is
-// withdrawn as on cancellation (cancelOrder, where issue 5 tells the bank).
+// withdrawn as on cancellation, its cancellation queued for the bank.
 // It returns how many transfers expired. Several processes may sweep at
 // once: each transfer is locked, others skip it, and a transfer moved on
 // meanwhile is no longer overdue.

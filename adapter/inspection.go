@@ -90,13 +90,16 @@ func (s *Service) checkPhoto(p PhotoUpload) error {
 // UploadVINPhotos stores the photos an inspector needs and hands the
 // transfer to inspection. Only the current owner, who has the vehicle and
 // its papers, may upload; the set must include a photo of the VIN plate.
-func (s *Service) UploadVINPhotos(ctx context.Context, c Caller, id string, photos []PhotoUpload) (Transfer, int, error) {
+func (s *Service) UploadVINPhotos(
+	ctx context.Context, c Caller, id string, photos []PhotoUpload,
+) (Transfer, int, error) {
 	pin, err := s.citizen(c)
 	if err != nil {
 		return Transfer{}, 0, err
 	}
 	if len(photos) == 0 || len(photos) > s.cfg.Photos.MaxCount {
-		return Transfer{}, 0, refuse(InvalidPhoto, "%d photos, want 1 to %d", len(photos), s.cfg.Photos.MaxCount)
+		return Transfer{}, 0, refuse(InvalidPhoto, "%d photos, want 1 to %d",
+			len(photos), s.cfg.Photos.MaxCount)
 	}
 	hasVIN := false
 	for _, p := range photos {
@@ -201,7 +204,9 @@ type InspectionRequest struct {
 // approval code and writes the buyer's payment order in the same
 // transaction, to be sent to the bank afterwards. REJECT ends the transfer;
 // RETAKE asks for new photos.
-func (s *Service) SubmitInspection(ctx context.Context, c Caller, r InspectionRequest) (Transfer, *PaymentOrder, error) {
+func (s *Service) SubmitInspection(
+	ctx context.Context, c Caller, r InspectionRequest,
+) (Transfer, *PaymentOrder, error) {
 	d := Decision(strings.ToUpper(strings.TrimSpace(r.Decision)))
 	if d != Approve && d != Reject && d != Retake {
 		return Transfer{}, nil, refuse(InvalidDecision, "decision %q", r.Decision)
@@ -253,7 +258,9 @@ func (s *Service) SubmitInspection(ctx context.Context, c Caller, r InspectionRe
 
 // approve moves t to payment: the observed VIN must match, restrictions are
 // checked again, and the payment order is written as New.
-func (s *Service) approve(ctx context.Context, tx Tx, c Caller, t *Transfer, in Inspection, note string) (*PaymentOrder, error) {
+func (s *Service) approve(
+	ctx context.Context, tx Tx, c Caller, t *Transfer, in Inspection, note string,
+) (*PaymentOrder, error) {
 	if in.ObservedVIN != t.VIN {
 		return nil, refuse(VINMismatch, "observed %q, registry %q", in.ObservedVIN, t.VIN)
 	}

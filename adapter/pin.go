@@ -60,3 +60,13 @@ func Mask(s string) string {
 	}
 	return fmt.Sprintf("%s%s%s", string(r[:2]), strings.Repeat("*", len(r)-4), string(r[len(r)-2:]))
 }
+
+// MaskUserID hides the PIN inside an X-Road userId such as
+// KG21506198012345, for the history and the logs; a userId of another form
+// is masked whole.
+func MaskUserID(u string) string {
+	if len(u) > 2 && u[:2] == "KG" {
+		return "KG" + Mask(u[2:])
+	}
+	return Mask(u)
+}

@@ -149,7 +149,7 @@ func (s *Service) event(c Caller, t Transfer, from State, note string) Event {
 		From:       from,
 		To:         t.State,
 		Client:     c.Client,
-		UserID:     maskUserID(c.UserID),
+		UserID:     MaskUserID(c.UserID),
 		MessageID:  c.MessageID,
 		Note:       note,
 		At:         s.now(),
@@ -224,12 +224,4 @@ func newApprovalCode() (string, error) {
 		b[i] = alphabet[n.Int64()]
 	}
 	return string(b), nil
-}
-
-// maskUserID hides the PIN inside a userId for the history.
-func maskUserID(u string) string {
-	if len(u) > 2 && u[:2] == "KG" {
-		return "KG" + Mask(u[2:])
-	}
-	return Mask(u)
 }

@@ -189,3 +189,53 @@ func (t *tx) Events(ctx context.Context, transferID string) ([]adapter.Event, er
 	}
 	return es, nil
 }
+
+// queryOverdueTransfers walks transfers_open_deadline_idx and skips rows
+// another transaction holds, so several sweepers share the work.
+const queryOverdueTransfers = `SELECT ` + transferColumns + fromTransfers + `
+	WHERE t.state IN ` + openStatesSQL + ` AND t.deadline < $1
+	ORDER BY t.deadline, t.id
+	LIMIT $2
+	FOR UPDATE OF t SKIP LOCKED`
+
+// OverdueTransfers locks up to limit open transfers whose deadline passed
+// before now, the most overdue first, skipping rows other transactions
+// hold. A limit of zero or less returns nothing.
+func (t *tx) OverdueTransfers(
+	ctx context.Context, now time.Time, limit int,
+) ([]adapter.Transfer, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []transferRow
+	if err := t.list(ctx, &rows, queryOverdueTransfers, now, limit); err != nil {
+		return nil, wrap(err, "overdue transfers")
+	}
+	ts := make([]adapter.Transfer, len(rows))
+	for i, r := range rows {
+		ts[i] = r.transfer()
+	}
+	return ts, nil
+}
+
+// TransfersStartedBy counts the transfers the seller created since a time,
+// whatever became of them, for the daily limit on initiations. It first
+// locks the seller's person row, so that concurrent initiations by one
+// seller are counted one after another and cannot all slip under the limit.
+func (t *tx) TransfersStartedBy(
+	ctx context.Context, seller adapter.PIN, since time.Time,
+) (int, error) {
+	var locked []string
+	err := t.list(ctx, &locked, `SELECT pin FROM persons WHERE pin = $1 FOR UPDATE`,
+		string(seller))
+	if err != nil {
+		return 0, wrap(err, "lock person %s", seller.Masked())
+	}
+	var n int
+	err = t.get(ctx, &n, `SELECT count(*) FROM transfers
+		WHERE seller_pin = $1 AND created_at >= $2`, string(seller), since)
+	if err != nil {
+		return 0, wrap(err, "transfers started by %s", seller.Masked())
+	}
+	return n, nil
+}

@@ -264,3 +264,33 @@ func birthDate(pin adapter.PIN) sql.NullString {
 	}
 	return sql.NullString{String: d.Format(time.DateOnly), Valid: true}
 }
+
+// AddRestriction places a restriction on a vehicle, as a court, lender or
+// the police would through their own systems, and returns its id. A zero
+// Since becomes now. It returns an error wrapping adapter.ErrNotFound
+// when the vehicle does not exist.
+func (d *DB) AddRestriction(ctx context.Context, r adapter.Restriction) (int64, error) {
+	var id int64
+	err := d.db.GetContext(ctx, &id, `INSERT INTO restrictions (vehicle_id, kind, authority, since)
+		VALUES ($1, $2, $3, COALESCE($4, now())) RETURNING id`,
+		r.VehicleID, string(r.Kind), r.Authority, nullTime(r.Since))
+	if err != nil {
+		return 0, wrap(err, "restrict vehicle %d", r.VehicleID)
+	}
+	return id, nil
+}
+
+// LiftRestriction ends a restriction at a time, now when zero. It returns
+// an error wrapping adapter.ErrNotFound when no restriction in force has
+// the id.
+func (d *DB) LiftRestriction(ctx context.Context, id int64, at time.Time) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE restrictions SET lifted_at = COALESCE($2, now())
+		WHERE id = $1 AND lifted_at IS NULL`, id, nullTime(at))
+	if err != nil {
+		return wrap(err, "lift restriction %d", id)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return wrap(errOr(err), "lift restriction %d", id)
+	}
+	return nil
+}

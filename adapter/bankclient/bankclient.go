@@ -113,7 +113,9 @@ func (b *Bank) PaymentOrder(ctx context.Context, o adapter.PaymentOrder) (adapte
 }
 
 // CancelPaymentOrder withdraws o at the bank with cancelPaymentOrder.
-func (b *Bank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+func (b *Bank) CancelPaymentOrder(
+	ctx context.Context, o adapter.PaymentOrder, reason string,
+) (adapter.BankOrder, error) {
 	var resp bank.CancelPaymentOrderResponse
 	req := &bank.CancelPaymentOrder{OrderId: o.ID, Reason: reason}
 	if err := b.call(ctx, "cancelPaymentOrder", "", req, &resp); err != nil {
@@ -125,7 +127,9 @@ func (b *Bank) CancelPaymentOrder(ctx context.Context, o adapter.PaymentOrder, r
 
 // RefundPayment returns the payment of o to the payer with refundPayment.
 // The bank refunds an order at most once, so a repeated call is safe.
-func (b *Bank) RefundPayment(ctx context.Context, o adapter.PaymentOrder, reason string) (adapter.BankOrder, error) {
+func (b *Bank) RefundPayment(
+	ctx context.Context, o adapter.PaymentOrder, reason string,
+) (adapter.BankOrder, error) {
 	var resp bank.RefundPaymentResponse
 	req := &bank.RefundPayment{OrderId: o.ID, Amount: o.Amount.String(), Reason: reason}
 	if err := b.call(ctx, "refundPayment", "KG"+string(o.PayerPIN), req, &resp); err != nil {

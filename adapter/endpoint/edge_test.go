@@ -1,45 +1,20 @@
 package endpoint_test
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/tunduk/vehicle-adapter/soap"
 )
-
-// lockedLog is a log sink that requests on other goroutines may write.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestInternalError loses the registry under a running endpoint: a request
 // gets Server.InternalError with its header echoed and nothing of the
 // cause, which goes to the log, once.
 func TestInternalError(t *testing.T) {
 	t.Parallel()
-	sink := &lockedLog{}
-	log := logrus.New()
-	log.Out = sink
-	log.SetFormatter(&logrus.JSONFormatter{})
-	srv := newServerLog(t, log)
+	log, sink := jsonLog()
+	srv := serve(t, options{log: log})
 	d := srv.demo
 	if err := srv.db.Close(); err != nil {
 		t.Fatalf("close the registry: %v", err)

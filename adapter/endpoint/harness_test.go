@@ -79,19 +79,29 @@ type server struct {
 	domain *adapter.Service
 }
 
-func newServer(t *testing.T) *server {
-	t.Helper()
-	return newServerLog(t, nil)
+// options vary the served endpoint; the zero value serves channelList
+// without a journal and discards the log.
+type options struct {
+	log      logrus.FieldLogger // nil discards
+	journal  bool               // the registry journals replies, as in production
+	channels []endpoint.Channel // nil means channelList()
 }
 
-// newServerLog is newServer with the endpoint logging to log.
-func newServerLog(t *testing.T, log logrus.FieldLogger) *server {
-	t.Helper()
+// newServer serves the endpoint with the default options.
+func newServer(tb testing.TB) *server {
+	tb.Helper()
+	return serve(tb, options{})
+}
+
+// serve starts the endpoint over a fresh registry seeded with the demo
+// data, on a fixed clock and with sequential ids.
+func serve(tb testing.TB, o options) *server {
+	tb.Helper()
 	ctx := context.Background()
-	db := registrytest.New(t)
+	db := registrytest.New(tb)
 	demo, err := registry.SeedDemo(ctx, db, 7)
 	if err != nil {
-		t.Fatalf("SeedDemo: %v", err)
+		tb.Fatalf("SeedDemo: %v", err)
 	}
 	// The bank is never called here: sending orders is the sender's job,
 	// tested in package adapter.
@@ -100,7 +110,7 @@ func newServerLog(t *testing.T, log logrus.FieldLogger) *server {
 		{Code: "PILOT", Name: "Pilot Bank", Service: pilotBank, Enabled: true},
 	})
 	if err != nil {
-		t.Fatalf("NewDirectory: %v", err)
+		tb.Fatalf("NewDirectory: %v", err)
 	}
 	domain := adapter.New(db, banks, adapter.Config{
 		Fees: adapter.Fees{State: 1200_00, Service: 150_00},
@@ -115,18 +125,50 @@ func newServerLog(t *testing.T, log logrus.FieldLogger) *server {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
-		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
+		return transferID(n)
 	}
-	channels, err := endpoint.NewChannels(channelList())
+	if o.channels == nil {
+		o.channels = channelList()
+	}
+	channels, err := endpoint.NewChannels(o.channels)
 	if err != nil {
-		t.Fatalf("NewChannels: %v", err)
+		tb.Fatalf("NewChannels: %v", err)
 	}
-	srv := httptest.NewServer(&soap.Handler{
-		Service:  endpoint.New(domain, channels, log),
-		Provider: provider,
-	})
-	t.Cleanup(srv.Close)
+	ep := endpoint.New(domain, channels, o.log)
+	if o.journal {
+		ep.Journal = db
+	}
+	srv := httptest.NewServer(&soap.Handler{Service: ep, Provider: provider})
+	tb.Cleanup(srv.Close)
 	return &server{url: srv.URL, db: db, demo: demo, domain: domain}
+}
+
+// logSink is a log sink that requests on other goroutines may write.
+type logSink struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// jsonLog returns a logger writing JSON lines to a new sink, as the
+// adapter logs in production.
+func jsonLog() (*logrus.Logger, *logSink) {
+	sink := &logSink{}
+	log := logrus.New()
+	log.Out = sink
+	log.SetFormatter(&logrus.JSONFormatter{})
+	return log, sink
 }
 
 // transferID is the id the test's NewID gives the n-th created record.

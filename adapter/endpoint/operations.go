@@ -14,7 +14,9 @@ import (
 	"github.com/tunduk/vehicle-adapter/wsdl/vehicle"
 )
 
-func checkVehicle(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func checkVehicle(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.CheckVehicle](req)
 	if err != nil {
 		return nil, err
@@ -42,7 +44,9 @@ func vehicleOf(r adapter.VehicleReport) *vehicle.Vehicle {
 	return v
 }
 
-func initiateTransfer(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func initiateTransfer(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.InitiateTransfer](req)
 	if err != nil {
 		return nil, err
@@ -65,7 +69,9 @@ func initiateTransfer(ctx context.Context, s *Service, c adapter.Caller, req *so
 	}, nil
 }
 
-func acceptTransfer(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func acceptTransfer(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.AcceptTransfer](req)
 	if err != nil {
 		return nil, err
@@ -79,7 +85,9 @@ func acceptTransfer(ctx context.Context, s *Service, c adapter.Caller, req *soap
 	}, nil
 }
 
-func cancelTransfer(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func cancelTransfer(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.CancelTransfer](req)
 	if err != nil {
 		return nil, err
@@ -93,7 +101,9 @@ func cancelTransfer(ctx context.Context, s *Service, c adapter.Caller, req *soap
 	}, nil
 }
 
-func uploadVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func uploadVinPhotos(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.UploadVinPhotos](req)
 	if err != nil {
 		return nil, err
@@ -161,7 +171,9 @@ func children(el *etree.Element, local string) []*etree.Element {
 	return out
 }
 
-func listPendingInspections(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func listPendingInspections(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.ListPendingInspections](req)
 	if err != nil {
 		return nil, err
@@ -185,7 +197,9 @@ func listPendingInspections(ctx context.Context, s *Service, c adapter.Caller, r
 	return out, nil
 }
 
-func getVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func getVinPhotos(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.GetVinPhotos](req)
 	if err != nil {
 		return nil, err
@@ -216,7 +230,9 @@ func getVinPhotos(ctx context.Context, s *Service, c adapter.Caller, req *soap.R
 	return withAttachments{out, atts}, nil
 }
 
-func submitInspection(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func submitInspection(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.SubmitInspection](req)
 	if err != nil {
 		return nil, err
@@ -237,7 +253,9 @@ func submitInspection(ctx context.Context, s *Service, c adapter.Caller, req *so
 	return out, nil
 }
 
-func confirmPayment(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func confirmPayment(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.ConfirmPayment](req)
 	if err != nil {
 		return nil, err
@@ -270,7 +288,9 @@ func confirmPayment(ctx context.Context, s *Service, c adapter.Caller, req *soap
 	}, nil
 }
 
-func getTransferStatus(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func getTransferStatus(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.GetTransferStatus](req)
 	if err != nil {
 		return nil, err
@@ -307,7 +327,9 @@ func transferOf(st adapter.TransferStatus) *vehicle.Transfer {
 	return out
 }
 
-func getRegistrationCertificate(ctx context.Context, s *Service, c adapter.Caller, req *soap.Request) (any, error) {
+func getRegistrationCertificate(
+	ctx context.Context, s *Service, c adapter.Caller, req *soap.Request,
+) (any, error) {
 	in, err := decode[vehicle.GetRegistrationCertificate](req)
 	if err != nil {
 		return nil, err

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
-	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/soap"
@@ -50,7 +48,9 @@ const maxMessageID = 255
 // once serves a journaled request through the Journal: a message delivered
 // again is answered with the first reply, and a message id reused for
 // another request gets a Client.BadRequest fault.
-func (s *Service) once(ctx context.Context, op operation, c adapter.Caller, req *soap.Request) (*soap.Response, error) {
+func (s *Service) once(
+	ctx context.Context, op operation, c adapter.Caller, req *soap.Request,
+) (*soap.Response, error) {
 	h := req.Header
 	if n := utf8.RuneCountInString(h.ID); n > maxMessageID {
 		return nil, &soap.Fault{Code: soap.CodeInvalidHeaderField, String: fmt.Sprintf(
@@ -136,23 +136,4 @@ func decodeReply(b []byte) (*etree.Element, error) {
 		return nil, errors.New("empty reply")
 	}
 	return doc.Root(), nil
-}
-
-// fields are the log fields of a request: never a PIN, only its mask.
-func (s *Service) fields(h soap.Header) logrus.FieldLogger {
-	f := logrus.Fields{
-		"client": h.Client.String(), "service": h.Service.ServiceCode, "messageId": h.ID,
-	}
-	if h.UserID != "" {
-		f["userId"] = maskUserID(h.UserID)
-	}
-	return s.log.WithFields(f)
-}
-
-// maskUserID hides the PIN in a userId such as KG21506198012345.
-func maskUserID(u string) string {
-	if rest, ok := strings.CutPrefix(u, "KG"); ok {
-		return "KG" + adapter.Mask(rest)
-	}
-	return adapter.Mask(u)
 }

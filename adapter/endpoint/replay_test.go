@@ -4,110 +4,48 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/beevik/etree"
-	"github.com/sirupsen/logrus"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
 	"github.com/tunduk/vehicle-adapter/adapter/endpoint"
-	"github.com/tunduk/vehicle-adapter/registry"
-	"github.com/tunduk/vehicle-adapter/registry/registrytest"
 	"github.com/tunduk/vehicle-adapter/soap"
 	"github.com/tunduk/vehicle-adapter/wsdl/vehicle"
 )
 
 // Replay tests: the adapter behind a real soap.Handler over HTTP, on a real
-// registry, with clients that choose their message ids.
+// registry that journals replies, with clients that choose their message ids.
 
-// rpWorld is a served adapter and what a test drives it with.
-type rpWorld struct {
-	db       *registry.DB
-	demo     registry.Demo
-	url      string
-	provider soap.Identifier
-	logs     *syncBuffer
-}
-
-// syncBuffer is a log sink safe for concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-type rpBanks struct{}
-
-func (rpBanks) Bank(code string) (adapter.Bank, bool) { return nil, code == "PILOT" }
-
-const (
-	rpPortal    = "central-server/GOV/70000001/tunduk-portal"
-	rpMobileApp = "central-server/COM/60000001/mobile-app"
-)
-
-func rpNew(tb testing.TB) *rpWorld {
-	tb.Helper()
-	w := &rpWorld{db: registrytest.New(tb), logs: &syncBuffer{}}
-	var err error
-	if w.demo, err = registry.SeedDemo(context.Background(), w.db, 1); err != nil {
-		tb.Fatalf("seed: %v", err)
+// replayChannels lets two citizen channels do everything a citizen may,
+// so that one message id can be sent from both.
+func replayChannels() []endpoint.Channel {
+	return []endpoint.Channel{
+		{Name: "portal", Client: portal, Role: adapter.RoleCitizen},
+		{Name: "app", Client: bankApp, Role: adapter.RoleCitizen},
 	}
-	w.provider = mustID("central-server/GOV/70000005/vehicle-reregistration")
-	channels, err := endpoint.NewChannels([]endpoint.Channel{
-		{Name: "portal", Client: mustID(rpPortal), Role: adapter.RoleCitizen},
-		{Name: "app", Client: mustID(rpMobileApp), Role: adapter.RoleCitizen},
-	})
-	if err != nil {
-		tb.Fatalf("channels: %v", err)
-	}
-	log := logrus.New()
-	log.Out = w.logs
-	log.SetFormatter(&logrus.JSONFormatter{})
-	ep := endpoint.New(adapter.New(w.db, rpBanks{}, adapter.Config{}), channels, log)
-	ep.Journal = w.db
-	srv := httptest.NewServer(&soap.Handler{Service: ep, Provider: w.provider})
-	tb.Cleanup(srv.Close)
-	w.url = srv.URL
-	return w
 }
 
 // send posts body as message id from client, acting for userID, and
 // returns the response body as bytes.
-func (w *rpWorld) send(tb testing.TB, client, id, userID string, body any) ([]byte, error) {
+func (s *server) send(
+	tb testing.TB, client soap.Identifier, id, userID string, body any,
+) ([]byte, error) {
 	tb.Helper()
 	el, err := soap.Marshal(body)
 	if err != nil {
 		tb.Fatalf("marshal: %v", err)
 	}
-	c := &soap.Client{URL: w.url, Client: mustID(client), NewID: func() string { return id }}
-	code := el.Tag
+	c := &soap.Client{URL: s.url, Client: client, NewID: func() string { return id }}
 	resp, err := c.Do(context.Background(), soap.Call{
-		Service: w.provider.Service(code, "v1"), UserID: userID, Body: el,
+		Service: provider.Service(el.Tag, endpoint.Version), UserID: userID, Body: el,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return encodeEl(tb, resp)
-}
-
-func encodeEl(tb testing.TB, resp *soap.Response) ([]byte, error) {
-	tb.Helper()
-	doc := etree.NewDocument()
-	doc.SetRoot(resp.Body.Copy())
+	doc := etree.NewDocumentWithRoot(resp.Body.Copy())
 	b, err := doc.WriteToBytes()
 	if err != nil {
 		tb.Fatalf("encode response: %v", err)
@@ -115,35 +53,42 @@ func encodeEl(tb testing.TB, resp *soap.Response) ([]byte, error) {
 	return b, nil
 }
 
-func (w *rpWorld) initiation(price string) *vehicle.InitiateTransfer {
+// initiation is the demo owner's offer of the demo vehicle to the demo
+// buyer at price.
+func (s *server) initiation(price string) *vehicle.InitiateTransfer {
 	return &vehicle.InitiateTransfer{
-		Vin: w.demo.Vehicle.VIN, CertificateNumber: w.demo.CertificateNumber,
-		SellerPin: string(w.demo.Owner.PIN), BuyerPin: string(w.demo.Buyer.PIN), Price: price,
+		Vin: s.demo.Vehicle.VIN, CertificateNumber: s.demo.CertificateNumber,
+		SellerPin: string(s.demo.Owner.PIN), BuyerPin: string(s.demo.Buyer.PIN), Price: price,
 		SellerAccount: &vehicle.BankAccount{BankCode: "PILOT", AccountNumber: "1234567890123456"},
 	}
 }
 
-func resultCode(tb testing.TB, b []byte) string {
-	tb.Helper()
-	i := strings.Index(string(b), "<code>")
-	j := strings.Index(string(b), "</code>")
-	if i < 0 || j < i {
-		tb.Fatalf("no result code in %s", b)
-	}
-	return string(b[i+len("<code>") : j])
-}
-
-func (w *rpWorld) count(tb testing.TB, query string) int {
+// count runs a query that counts rows in the registry.
+func (s *server) count(tb testing.TB, query string) int {
 	tb.Helper()
 	var n int
-	if err := w.db.SQL().QueryRow(query).Scan(&n); err != nil {
+	if err := s.db.SQL().QueryRow(query).Scan(&n); err != nil {
 		tb.Fatalf("%s: %v", query, err)
 	}
 	return n
 }
 
+// textOf returns the text of the first element named tag in an encoded
+// response.
+func textOf(tb testing.TB, b []byte, tag string) string {
+	tb.Helper()
+	open, end := "<"+tag+">", "</"+tag+">"
+	i := bytes.Index(b, []byte(open))
+	j := bytes.Index(b, []byte(end))
+	if i < 0 || j < i {
+		tb.Fatalf("no %s in %s", tag, b)
+	}
+	return string(b[i+len(open) : j])
+}
+
 func TestReplays(t *testing.T) {
-	w := rpNew(t)
+	log, logs := jsonLog()
+	w := serve(t, options{log: log, journal: true, channels: replayChannels()})
 	seller := "KG" + string(w.demo.Owner.PIN)
 	buyer := "KG" + string(w.demo.Buyer.PIN)
 
@@ -157,12 +102,12 @@ func TestReplays(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			replies[i], errs[i] = w.send(t, rpPortal, id, seller, w.initiation("350000.00"))
+			replies[i], errs[i] = w.send(t, portal, id, seller, w.initiation("350000.00"))
 		}()
 	}
 	wg.Wait()
 	for i := 8; i < 10; i++ {
-		replies[i], errs[i] = w.send(t, rpPortal, id, seller, w.initiation("350000.00"))
+		replies[i], errs[i] = w.send(t, portal, id, seller, w.initiation("350000.00"))
 	}
 	for i := range replies {
 		if errs[i] != nil {
@@ -172,7 +117,7 @@ func TestReplays(t *testing.T) {
 			t.Errorf("copy %d: got reply %s, want %s", i, replies[i], replies[0])
 		}
 	}
-	if got := resultCode(t, replies[0]); got != "OK" {
+	if got := textOf(t, replies[0], "code"); got != "OK" {
 		t.Errorf("first reply: got code %s, want OK", got)
 	}
 	if got := w.count(t, `SELECT count(*) FROM transfers`); got != 1 {
@@ -183,7 +128,7 @@ func TestReplays(t *testing.T) {
 	}
 
 	t.Run("same id with another body is a fault", func(t *testing.T) {
-		_, err := w.send(t, rpPortal, id, seller, w.initiation("1.00"))
+		_, err := w.send(t, portal, id, seller, w.initiation("1.00"))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
@@ -194,7 +139,7 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("same id for another user is a fault", func(t *testing.T) {
-		_, err := w.send(t, rpPortal, id, buyer, w.initiation("350000.00"))
+		_, err := w.send(t, portal, id, buyer, w.initiation("350000.00"))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
@@ -202,28 +147,28 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("same id from another client is its own message", func(t *testing.T) {
-		b, err := w.send(t, rpMobileApp, id, seller, w.initiation("350000.00"))
+		b, err := w.send(t, bankApp, id, seller, w.initiation("350000.00"))
 		if err != nil {
 			t.Fatalf("send: %v", err)
 		}
-		if got := resultCode(t, b); got != string(adapter.TransferExists) {
+		if got := textOf(t, b, "code"); got != string(adapter.TransferExists) {
 			t.Errorf("got code %s, want TRANSFER_EXISTS", got)
 		}
 	})
 
 	t.Run("a refusal is replayed too", func(t *testing.T) {
-		tid := replyTransferID(t, replies[0])
+		tid := textOf(t, replies[0], "transferId")
 		accept := &vehicle.AcceptTransfer{TransferId: tid, BuyerBankCode: "PILOT"}
 		const aid = "6f1c2a8e-0000-4000-8000-000000000002"
-		first, err := w.send(t, rpPortal, aid, seller, accept) // the seller is not the buyer
+		first, err := w.send(t, portal, aid, seller, accept) // the seller is not the buyer
 		if err != nil {
 			t.Fatalf("send: %v", err)
 		}
-		again, err := w.send(t, rpPortal, aid, seller, accept)
+		again, err := w.send(t, portal, aid, seller, accept)
 		if err != nil {
 			t.Fatalf("send again: %v", err)
 		}
-		if got := resultCode(t, first); got != string(adapter.NotBuyer) {
+		if got := textOf(t, first, "code"); got != string(adapter.NotBuyer) {
 			t.Errorf("got code %s, want NOT_BUYER", got)
 		}
 		if !bytes.Equal(first, again) {
@@ -232,7 +177,7 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("an id longer than the journal keeps is a client fault", func(t *testing.T) {
-		_, err := w.send(t, rpPortal, strings.Repeat("x", 1000), seller, w.initiation("350000.00"))
+		_, err := w.send(t, portal, strings.Repeat("x", 1000), seller, w.initiation("350000.00"))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeInvalidHeaderField {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeInvalidHeaderField)
@@ -240,10 +185,10 @@ func TestReplays(t *testing.T) {
 	})
 
 	t.Run("same id with another large inline photo is a fault", func(t *testing.T) {
-		tid := replyTransferID(t, replies[0])
+		tid := textOf(t, replies[0], "transferId")
 		accept := &vehicle.AcceptTransfer{TransferId: tid, BuyerBankCode: "PILOT"}
-		b, err := w.send(t, rpMobileApp, "6f1c2a8e-0000-4000-8000-000000000003", buyer, accept)
-		if err != nil || resultCode(t, b) != "OK" {
+		b, err := w.send(t, bankApp, "6f1c2a8e-0000-4000-8000-000000000003", buyer, accept)
+		if err != nil || textOf(t, b, "code") != "OK" {
 			t.Fatalf("accept: %v %s", err, b)
 		}
 		// Over soap's inline threshold (1 MiB), so the base64 text leaves
@@ -257,10 +202,10 @@ func TestReplays(t *testing.T) {
 			}}
 		}
 		const uid = "6f1c2a8e-0000-4000-8000-000000000004"
-		if b, err := w.send(t, rpPortal, uid, seller, upload(1)); err != nil || resultCode(t, b) != "OK" {
+		if b, err := w.send(t, portal, uid, seller, upload(1)); err != nil || textOf(t, b, "code") != "OK" {
 			t.Fatalf("first upload: %v %s", err, b)
 		}
-		_, err = w.send(t, rpPortal, uid, seller, upload(2))
+		_, err = w.send(t, portal, uid, seller, upload(2))
 		var f *soap.Fault
 		if !errors.As(err, &f) || f.Code != soap.CodeBadRequest {
 			t.Fatalf("got %v, want a %s fault", err, soap.CodeBadRequest)
@@ -269,8 +214,8 @@ func TestReplays(t *testing.T) {
 
 	t.Run("logs carry no full PIN", func(t *testing.T) {
 		// An access refusal logs the caller too.
-		_, _ = w.send(t, "central-server/GOV/70000009/stranger", "x-1", seller, w.initiation("1.00"))
-		logs := w.logs.String()
+		_, _ = w.send(t, stranger, "x-1", seller, w.initiation("1.00"))
+		logs := logs.String()
 		if !strings.Contains(logs, "reused") || !strings.Contains(logs, "stranger") {
 			t.Fatalf("logs lack the reuse warning or the refusal: %s", logs)
 		}
@@ -283,15 +228,4 @@ func TestReplays(t *testing.T) {
 			t.Errorf("logs lack the masked userId KG%s: %s", w.demo.Owner.PIN.Masked(), logs)
 		}
 	})
-}
-
-func replyTransferID(tb testing.TB, b []byte) string {
-	tb.Helper()
-	s := string(b)
-	i := strings.Index(s, "<transferId>")
-	j := strings.Index(s, "</transferId>")
-	if i < 0 || j < i {
-		tb.Fatalf("no transferId in %s", b)
-	}
-	return s[i+len("<transferId>") : j]
 }

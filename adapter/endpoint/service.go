@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -36,7 +37,7 @@ var _ soap.Service = (*Service)(nil)
 func New(domain *adapter.Service, channels *Channels, log logrus.FieldLogger) *Service {
 	if log == nil {
 		l := logrus.New()
-		l.Out = discard{}
+		l.Out = io.Discard
 		log = l
 	}
 	return &Service{domain: domain, channels: channels, log: log}
@@ -83,7 +84,9 @@ func (s *Service) ServeSOAP(ctx context.Context, req *soap.Request) (*soap.Respo
 
 // run calls the operation and encodes its outcome. A business refusal is a
 // response; an internal error is logged here, once.
-func (s *Service) run(ctx context.Context, op operation, c adapter.Caller, req *soap.Request) (*soap.Response, error) {
+func (s *Service) run(
+	ctx context.Context, op operation, c adapter.Caller, req *soap.Request,
+) (*soap.Response, error) {
 	code := req.Header.Service.ServiceCode
 	body, err := op(ctx, s, c, req)
 	if err != nil && adapter.CodeOf(err) == "" {
@@ -174,6 +177,13 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
+// fields are the log fields of a request: never a PIN, only its mask.
+func (s *Service) fields(h soap.Header) logrus.FieldLogger {
+	f := logrus.Fields{
+		"client": h.Client.String(), "service": h.Service.ServiceCode, "messageId": h.ID,
+	}
+	if h.UserID != "" {
+		f["userId"] = adapter.MaskUserID(h.UserID)
+	}
+	return s.log.WithFields(f)
+}

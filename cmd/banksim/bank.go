@@ -95,10 +95,8 @@ func (l *ledger) update(id string, fn func(o *order) error) (order, error) {
 	if !ok {
 		return order{}, fmt.Errorf("order %s: %w", id, errNoOrder)
 	}
-	if err := fn(o); err != nil {
-		return *o, err
-	}
-	return *o, nil
+	err := fn(o)
+	return *o, err
 }
 
 // list returns every order, oldest first.

@@ -45,15 +45,21 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("banksim", flag.ContinueOnError)
 	var (
-		listen     = fs.String("listen", "127.0.0.1:8091", "address to serve the bank's X-Road service on")
-		provider   = fs.String("service", "central-server/COM/60000001/payments", "the bank's payment subsystem")
-		clientID   = fs.String("client", "central-server/COM/60000001/payments", "the bank's subsystem calling the adapter")
-		adapterURL = fs.String("adapter-url", "http://127.0.0.1:8090/xroad", "where confirmPayment is posted (the bank's security server)")
-		adapterSvc = fs.String("adapter-service", "central-server/GOV/70000005/vehicle-reregistration", "the adapter's subsystem")
-		payAfter   = fs.Duration("pay-after", 2*time.Second, "pay each order this long after it is placed; negative: only on request")
-		verbose    = fs.Bool("v", false, "log at debug level")
-		f          = &faults{}
-		seed       = f.register(fs)
+		listen = fs.String("listen", "127.0.0.1:8091",
+			"address to serve the bank's X-Road service on")
+		provider = fs.String("service", "central-server/COM/60000001/payments",
+			"the bank's payment subsystem")
+		clientID = fs.String("client", "central-server/COM/60000001/payments",
+			"the bank's subsystem calling the adapter")
+		adapterURL = fs.String("adapter-url", "http://127.0.0.1:8090/xroad",
+			"where confirmPayment is posted (the bank's security server)")
+		adapterSvc = fs.String("adapter-service",
+			"central-server/GOV/70000005/vehicle-reregistration", "the adapter's subsystem")
+		payAfter = fs.Duration("pay-after", 2*time.Second,
+			"pay each order this long after it is placed; negative: only on request")
+		verbose = fs.Bool("v", false, "log at debug level")
+		f       = &faults{}
+		seed    = f.register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
