@@ -245,7 +245,10 @@ func (s *Service) SubmitInspection(
 		if err != nil {
 			return err
 		}
-		return tx.AddInspection(ctx, in)
+		if err := tx.AddInspection(ctx, in); err != nil {
+			return fmt.Errorf("adapter: record inspection of %s: %w", t.ID, err)
+		}
+		return nil
 	})
 	if err == nil && order != nil {
 		s.afterCommit(ctx, func() {

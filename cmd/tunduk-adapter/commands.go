@@ -17,15 +17,22 @@ import (
 // openRegistry loads the configuration named by the flags and opens its
 // database.
 func openRegistry(ctx context.Context, path string, given map[string]string) (*registry.DB, error) {
+	db, _, err := openWired(ctx, path, given)
+	return db, err
+}
+
+// openWired is openRegistry that also returns the validated configuration.
+func openWired(ctx context.Context, path string, given map[string]string) (*registry.DB, *wiring, error) {
 	c, err := loadConfigFrom(path, os.Getenv, given)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w, err := c.wire()
 	if err != nil {
-		return nil, fmt.Errorf("%s:\n%w", path, err)
+		return nil, nil, fmt.Errorf("%s:\n%w", path, err)
 	}
-	return registry.Open(ctx, w.databaseURL)
+	db, err := registry.Open(ctx, w.databaseURL)
+	return db, w, err
 }
 
 func cmdMigrate(ctx context.Context, args []string) error {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tunduk/vehicle-adapter/adapter"
-	"github.com/tunduk/vehicle-adapter/registry"
 )
 
 // cmdFlaggedOrders lists the payment orders whose bank calls failed past
@@ -18,20 +17,15 @@ import (
 func cmdFlaggedOrders(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("flagged-orders", flag.ContinueOnError)
 	path := configFlag(fs)
+	given := settingFlags(fs)
 	limit := fs.Int("limit", 100, "list at most this many orders")
 	retry := fs.String("retry", "", "clear the flag of this order id so its call is retried")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	w, err := c.wire()
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	db, err := registry.Open(ctx, c.DatabaseURL)
+	// The same configuration, environment and flags as serve, so the
+	// database password comes from where serve takes it.
+	db, w, err := openWired(ctx, *path, given)
 	if err != nil {
 		return err
 	}
