@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,7 +55,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // OpenOptions is Open with explicit Options.
 func OpenOptions(ctx context.Context, url string, opts Options) (*DB, error) {
 	opts = opts.withDefaults()
-	db, err := sqlx.Open("postgres", url)
+	db, err := sqlx.Open("postgres", oneRoundTrip(url))
 	if err != nil {
 		return nil, fmt.Errorf("registry: open: %w", err)
 	}
@@ -68,6 +70,26 @@ func OpenOptions(ctx context.Context, url string, opts Options) (*DB, error) {
 }
 
 // withDefaults fills the zero fields of o with their documented defaults.
+// oneRoundTrip turns on lib/pq's binary_parameters unless url sets it.
+// Without it lib/pq sends a query with arguments in two round trips
+// (prepare, then execute); with it, in one, as pgbench's extended mode
+// does, which the read path's measurements showed (cmd/loadgen/README.md).
+// Photo chunks also travel as raw bytea instead of hex text. A connection
+// string in key=value form gets the setting appended.
+func oneRoundTrip(dsn string) string {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn
+	}
+	u, err := neturl.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return strings.TrimSpace(dsn) + " binary_parameters=yes"
+	}
+	q := u.Query()
+	q.Set("binary_parameters", "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func (o Options) withDefaults() Options {
 	if o.MaxOpenConns <= 0 {
 		o.MaxOpenConns = 20

@@ -484,15 +484,6 @@ func (c *config) databaseURL(getenv func(string) string, fail func(string, ...an
 			fail("database_password_file: %s is empty", c.DatabasePasswordFile)
 		}
 	}
-	// lib/pq sends a query with arguments in two round trips (prepare,
-	// then execute) unless binary_parameters is on; with it, one, as
-	// pgbench's extended mode does. Measured on the read path (see
-	// cmd/loadgen/README.md); photos also travel as raw bytea instead of
-	// hex text. Argument types are inferred by the server either way.
-	if q := u.Query(); q.Get("binary_parameters") == "" {
-		q.Set("binary_parameters", "yes")
-		u.RawQuery = q.Encode()
-	}
 	if password != "" {
 		user := "postgres"
 		if u.User != nil && u.User.Username() != "" {
