@@ -3,16 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -29,13 +23,8 @@ import (
 // way: one transfer per vehicle, one OK per vehicle, every repeated
 // delivery answered with the first reply.
 func TestTwoProcessesActAsOne(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tunduk-adapter")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	one := runLoad(t, bin, 1)
-	two := runLoad(t, bin, 2)
+	one := runLoad(t, 1)
+	two := runLoad(t, 2)
 	if one != two {
 		t.Errorf("two processes: got\n%s\nwant, as with one process,\n%s", two, one)
 	}
@@ -51,7 +40,7 @@ const (
 
 // runLoad serves a fresh seeded database with n processes, drives the load
 // and summarises the outcome.
-func runLoad(t *testing.T, bin string, n int) string {
+func runLoad(t *testing.T, n int) string {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := registrytest.URL(t)
@@ -67,7 +56,7 @@ func runLoad(t *testing.T, bin string, n int) string {
 
 	var urls []string
 	for range n {
-		urls = append(urls, startServe(t, bin, dbURL))
+		urls = append(urls, startServe(t, dbURL))
 	}
 
 	type reply struct {
@@ -161,47 +150,15 @@ func sellable(t *testing.T, db *registry.DB) []sale {
 	return out
 }
 
-// startServe runs `tunduk-adapter serve` on a free loopback port against
-// dbURL and returns its X-Road URL once it answers; the process is
-// interrupted when the test ends.
-func startServe(t *testing.T, bin, dbURL string) string {
+// startServe runs the built `tunduk-adapter serve` on a free loopback port
+// against dbURL and returns its X-Road URL once it answers; start stops it
+// when the test ends.
+func startServe(t *testing.T, dbURL string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	cmd := exec.Command(bin, "serve", "-config", "../../testdata/adapter.toml", "-listen", addr)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
-	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		logs.Close()
-	})
-
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			return "http://" + addr + "/xroad"
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logs.Name())
-			t.Fatalf("serve on %s did not come up: %v\n%s", addr, err, b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := freeAddr(t)
+	start(t, dbURL, "tunduk-adapter", "serve", "-config", sampleConfig, "-listen", addr)
+	waitReady(t, "http://"+addr+"/healthz")
+	return "http://" + addr + "/xroad"
 }
 
 // sendInitiation sends the seller's initiation of s as message id to url
