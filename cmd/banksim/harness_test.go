@@ -24,9 +24,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/lib/pq"
-
 	"github.com/tunduk/vehicle-adapter/adapter"
+	"github.com/tunduk/vehicle-adapter/adapter/bankclient"
 	"github.com/tunduk/vehicle-adapter/registry"
 	"github.com/tunduk/vehicle-adapter/registry/registrytest"
 	"github.com/tunduk/vehicle-adapter/soap"
@@ -188,20 +187,22 @@ func newRig(tb testing.TB) *rig {
 	if _, err := registry.SeedDemo(ctx, r.reg, 1); err != nil {
 		tb.Fatal(err)
 	}
-	if r.db, err = sql.Open("postgres", r.dbURL); err != nil {
+	r.db = r.reg.SQL()
+	r.adapterAt, r.bankAt = freeAddr(tb), freeAddr(tb)
+
+	// The in-process service only brings sales to inspection, but it
+	// checks the buyer's bank against a real directory: banksim's.
+	adapterID, _ := soap.ParseSubsystem(subsystem)
+	bankID, _ := soap.ParseSubsystem(bankSvc)
+	banks, err := bankclient.NewDirectory(
+		&soap.Client{URL: "http://" + r.bankAt + "/xroad", Client: adapterID},
+		[]bankclient.Bank{{Code: bankCode, Name: "Pilot Bank", Service: bankID, Enabled: true}})
+	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { r.db.Close() })
-	r.domain = adapter.New(r.reg, oneBank{}, adapter.Config{})
-	r.adapterAt, r.bankAt = freeAddr(tb), freeAddr(tb)
+	r.domain = adapter.New(r.reg, banks, adapter.Config{})
 	return r
 }
-
-// oneBank lets the in-process service accept the pilot bank; it never
-// calls it.
-type oneBank struct{}
-
-func (oneBank) Bank(code string) (adapter.Bank, bool) { return nil, code == bankCode }
 
 // writeConfig writes the adapter's configuration with fast payment
 // settings: calls time out after a second and are retried within a few,
