@@ -13,7 +13,7 @@ import (
 	"github.com/tunduk/vehicle-adapter/registry/registrytest"
 )
 
-// Tests of issue 4 against a real PostgreSQL registry: races, deadlines,
+// Integrity tests against a real PostgreSQL registry: races, deadlines,
 // risk signals and the daily limit. Helpers carry an "ig" prefix so that
 // they stay apart from the other tests of this package.
 

@@ -203,8 +203,8 @@ func TestMigrate(t *testing.T) {
 	if err != nil || cur != latest {
 		t.Errorf("SchemaVersion after: got %d, %d, %v; want equal", cur, latest, err)
 	}
-	// Versions need not be contiguous (issue 4's migrations start at 10),
-	// so count the files rather than trust the highest number.
+	// Versions need not be contiguous (they are numbered in ranges: 00010,
+	// 00020, ...), so count the files rather than trust the highest number.
 	files, err := filepath.Glob("migrations/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migration files: %v, %d found", err, len(files))

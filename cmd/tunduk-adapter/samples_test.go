@@ -218,8 +218,8 @@ func TestSampleRequests(t *testing.T) {
 	}
 
 	// The sample carries a fixed X-Road message id, so sending it again is
-	// a repeated delivery of the same message (issue 4): it is answered
-	// with the recorded OK reply instead of acting again.
+	// a repeated delivery of the same message: the reply journal answers it
+	// with the recorded OK instead of acting again.
 	if got := sendSample(t, s.adapterURL, "initiateTransfer.xml"); got.code != "OK" {
 		t.Errorf("initiateTransfer.xml again: got %s, want the recorded OK", got.code)
 	}
