@@ -89,7 +89,7 @@ func (s *Service) RunPayments(ctx context.Context, report func(error)) {
 // RunSender makes the owed bank calls until ctx ends, polling every
 // PollInterval and whenever Wake is called.
 func (s *Service) RunSender(ctx context.Context, report func(error)) {
-	s.loop(ctx, s.wake, report, func(ctx context.Context) (int, error) { return s.SendOrders(ctx) })
+	s.loop(ctx, s.wake, report, s.SendOrders)
 }
 
 // loop calls work until ctx ends: again at once while it finds a full
